@@ -1,0 +1,102 @@
+"""The csp-pipeline command. Heavy imports (Prefect, GX, pandas) wait until a command runs, so --help is instant."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("where (override CSP_* environment variables)")
+    group.add_argument("--workdir", help="landing, lake, logs and the default warehouse (CSP_WORKDIR, default ./var)")
+    group.add_argument("--lake-dir", help="curated and quarantine Parquet (CSP_LAKE_DIR, default $CSP_WORKDIR/lake)")
+    group.add_argument("--warehouse-url", help="SQLAlchemy URL (CSP_WAREHOUSE_URL): duckdb:///path or postgresql+psycopg://...")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All commands and options."""
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="csp-pipeline",
+        description="Data pipeline for a Community Safety Partnership's Strategic Assessment.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ingest = sub.add_parser("ingest", help="load one feed").add_subparsers(dest="feed", required=True)
+    ref = ingest.add_parser("reference", parents=[common], help="ONS geography lookups and BCU grouping -> dim_geography")
+    ref.add_argument("--source", help="folder of ONS lookup CSVs (default: the bundled Lancashire slice)")
+    pol = ingest.add_parser("police-uk", parents=[common], help="data.police.uk street-level crime and ASB")
+    pol.add_argument("--source", help="folder of *-street.csv (any depth), one file, or a .zip archive (default: bundled sample)")
+    pol.add_argument("--force", default="lancashire", help="police.uk force slug (default lancashire)")
+    pol.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
+    pol.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from data.police.uk first")
+
+    sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
+    run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
+    run.add_argument("--reference-source")
+    run.add_argument("--police-uk-source")
+    run.add_argument("--force", default="lancashire")
+    run.add_argument("--months")
+    sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
+    return parser
+
+
+def _where(args) -> dict:
+    return {"workdir": args.workdir, "lake_dir": args.lake_dir, "warehouse_url": args.warehouse_url}
+
+
+def _log_to_file(args) -> Path:
+    """Everything Prefect logs also goes to <workdir>/logs/csp-pipeline.log."""
+    from tasks.settings import get_settings
+
+    logs = get_settings(**_where(args)).logs
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(logs / "csp-pipeline.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.getLogger("prefect").addHandler(handler)
+    return logs / "csp-pipeline.log"
+
+
+def _run(args) -> object:
+    if args.command == "ingest" and args.feed == "reference":
+        from flows.ingest_reference import ingest_reference
+
+        return ingest_reference(source=args.source, **_where(args))
+    if args.command == "ingest" and args.feed == "police-uk":
+        from flows.ingest_police_uk import ingest_police_uk
+
+        return ingest_police_uk(source=args.source, force=args.force, months=args.months,
+                                fetch_month=args.fetch_month, **_where(args))
+    if args.command == "build-marts":
+        from flows.marts import build_marts_flow
+
+        return build_marts_flow(**_where(args))
+    from flows.strategic_assessment import strategic_assessment
+
+    if args.command == "run":
+        return strategic_assessment(reference_source=args.reference_source, police_uk_source=args.police_uk_source,
+                                    force=args.force, months=args.months, **_where(args))
+    return strategic_assessment(**_where(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the command, print its outcome, exit 1 when any feed failed."""
+    args = build_parser().parse_args(argv)
+    from flows.demo import print_failure, print_summary
+
+    log_path = _log_to_file(args)
+    try:
+        result = _run(args)
+    except Exception as exc:  # the flow already logged the detail; say what failed and exit non-zero
+        print_failure(exc, log_path)
+        return 1
+    print_summary(args.command, result, _where(args), log_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

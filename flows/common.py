@@ -1,0 +1,66 @@
+"""What every feed flow does around its stages: settings, the dim, artifacts and the final verdict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+from prefect import get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from tasks import lake
+from tasks.report import FeedFailed, FeedReport
+from tasks.settings import Settings, get_settings
+
+
+def settings_for(workdir: str | None, lake_dir: str | None, warehouse_url: str | None) -> Settings:
+    """Flow parameters override the environment."""
+    return get_settings(workdir=workdir, lake_dir=lake_dir, warehouse_url=warehouse_url)
+
+
+def dim_geography_path(settings: Settings) -> Path:
+    """Where the reference flow publishes dim_geography in the lake."""
+    return lake.partition_dir(settings.lake, "curated", "dim_geography") / "data.parquet"
+
+
+def load_dim_geography(settings: Settings) -> pa.Table:
+    """The curated dim_geography, or an error that says how to load it."""
+    import pyarrow.parquet as pq
+
+    path = dim_geography_path(settings)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run `csp-pipeline ingest reference` first")
+    return pq.read_table(path)
+
+
+def finish(report: FeedReport, settings: Settings) -> dict:
+    """Publish the run's artifacts and report file; raise FeedFailed when anything was rejected."""
+    logger = get_run_logger()
+    key = report.feed.replace("_", "-")
+    create_table_artifact(key=f"{key}-files", table=report.table_rows() or [{"file": "none"}],
+                          description=f"{report.feed}: rows in, curated and quarantined per file")
+    create_markdown_artifact(key=f"{key}-validation", markdown=report.markdown(),
+                             description=f"{report.feed}: validation summary")
+    settings.logs.mkdir(parents=True, exist_ok=True)
+    path = settings.logs / f"{report.feed}-{report.run_id}.json"
+    path.write_text(json.dumps(summary(report), indent=2, default=str), encoding="utf-8")
+    logger.info("%s: %s", report.feed, report.totals())
+    if report.failed:
+        logger.error(report.failure_summary())
+        raise FeedFailed(report)
+    return summary(report)
+
+
+def summary(report: FeedReport) -> dict:
+    """A JSON-able summary of the run."""
+    return {
+        "feed": report.feed,
+        "run_id": report.run_id,
+        "totals": report.totals(),
+        "failed": report.failed,
+        "failures": report.failure_summary(),
+        "files": [f.as_log_row() | {"quarantine_by_rule": f.quarantine_by_rule} for f in report.files],
+        "notes": report.notes,
+        "marts_built": report.marts_built,
+    }

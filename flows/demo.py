@@ -1,0 +1,46 @@
+"""What the command prints at the end: totals, failures, and where the warehouse, lake and logs are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks.settings import get_settings
+
+
+def print_failure(exc: BaseException, log_path: Path) -> None:
+    """The failure summary, and where the full log is."""
+    print("\nFAILED")
+    print(str(exc))
+    print(f"\nfull log: {log_path}")
+
+
+def print_summary(command: str, result, where: dict, log_path: Path) -> None:
+    """A short summary of a finished run."""
+    settings = get_settings(**where)
+    print("\nDone.")
+    for name, part in (result.items() if isinstance(result, dict) and "feed" not in result else [("", result)]):
+        if isinstance(part, dict) and "totals" in part:
+            t = part["totals"]
+            print(f"  {part['feed']:<18} {t['files_loaded']} file(s) loaded, {t['rows_in']:,} rows in = "
+                  f"{t['rows_curated']:,} curated + {t['rows_quarantined']:,} quarantined")
+        elif isinstance(part, dict) and "built" in part:
+            print(f"  marts              {', '.join(part['built'])}")
+        elif isinstance(part, list):
+            print(f"  marts              {', '.join(part)}")
+    if command == "demo" or command == "run":
+        _print_warehouse_counts(settings.warehouse)
+    print(f"  warehouse  {settings.warehouse}")
+    print(f"  lake       {settings.lake.resolve()}")
+    print(f"  landing    {settings.landing.resolve()}")
+    print(f"  logs       {log_path.resolve()}")
+
+
+def _print_warehouse_counts(url: str) -> None:
+    import sqlalchemy as sa
+
+    from warehouse.engine import open_engine
+
+    with open_engine(url).connect() as conn:
+        for table in ("dim_geography", "fact_street_crime", "quarantine_street_crime", "mart_crime_trend", "etl_load_log"):
+            count = conn.execute(sa.text(f"select count(*) from {table}")).scalar_one()
+            print(f"  {table:<24} {count:>10,} rows")

@@ -1,0 +1,145 @@
+"""Flow ingest_reference: ONS geography lookups, BCU grouping and force list -> dim_geography."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyarrow as pa
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.common import finish, settings_for
+from tasks import stages
+from tasks.errors import FileRejected, SourceError
+from tasks.load_log import FileOutcome
+from tasks.publish import PartitionLoad
+from tasks.reference import checks, geography
+from tasks.report import FeedReport
+from tasks.runs import current_run_id
+from tasks.settings import Settings
+from tasks.sources import DirectorySource, local_file
+from tasks.validate import rule_counts, validate_frame
+
+FEED = "reference"
+NEEDED = ["ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces"]
+
+
+def recognise_folder(folder: Path) -> tuple[list[geography.ReferenceFile], list[str]]:
+    """Every CSV in the folder (any depth) recognised by its header, and notes on the others."""
+    found, notes = [], []
+    for f in DirectorySource(folder).list_files(re.compile(r"\.csv$", re.I)):
+        ref = geography.recognise(Path(f.name))
+        if ref is None:
+            notes.append(f"skipped {f.name}: not a known reference layout")
+        else:
+            found.append(ref)
+    return found, notes
+
+
+@task(name="find-reference-files", cache_policy=NO_CACHE)
+def find_reference_files(source: Path, config_dir: Path) -> tuple[dict, list[str]]:
+    """The newest file of each layout in the source; the configured folder fills the layouts it lacks."""
+    found, notes = recognise_folder(source)
+    chosen, passed_over = geography.choose_files(found)
+    if Path(source).resolve() != Path(config_dir).resolve():
+        config, _ = geography.choose_files(recognise_folder(config_dir)[0])
+        for dataset in ("bcu_grouping", "police_forces"):
+            if dataset not in chosen and dataset in config:
+                chosen[dataset] = config[dataset]
+    return chosen, notes + passed_over
+
+
+@task(name="read-reference", cache_policy=NO_CACHE)
+def read_and_check(ref: geography.ReferenceFile, landed_path: Path) -> tuple[pa.Table, pa.Table, object]:
+    """Read a landed reference file and run its raw suite."""
+    table = geography.read_reference(geography.ReferenceFile(landed_path, ref.layout, ref.rename, ref.vintage))
+    return checks.check_reference(table, ref.layout.dataset, str(ref.path))
+
+
+@task(name="build-dim-geography", cache_policy=NO_CACHE)
+def build_dim(tables: dict[str, pa.Table], vintage: str, sha256: str, run_id: str) -> tuple[pa.Table, object]:
+    """Join the lookups into dim_geography and run its curated suite."""
+    dim = geography.build_dim_geography(
+        tables["ons_lsoa_ward_lad"], tables["ons_lad_csp_pfa"], tables["bcu_grouping"], tables["police_forces"], vintage
+    )
+    n = dim.num_rows
+    dim = dim.append_column("source_sha256", pa.array([sha256] * n, pa.string()))
+    dim = dim.append_column("run_id", pa.array([run_id] * n, pa.string()))
+    outcome = validate_frame(dim.to_pandas(), "dim_geography", "curated")
+    if outcome.file_failures:
+        raise FileRejected("dim_geography", "curated suite failed: " + "; ".join(outcome.file_failures))
+    return dim, outcome
+
+
+@flow(name="ingest_reference", log_prints=True)
+def ingest_reference(
+    source: str | None = None,
+    workdir: str | None = None,
+    lake_dir: str | None = None,
+    warehouse_url: str | None = None,
+) -> dict:
+    """Load reference geography into dim_geography.
+
+    source: a folder of ONS lookup CSVs as ONS publishes them (LSOA->ward->LAD and
+        LAD->CSP->PFA, any vintage; the newest of each is used); the bundled Lancashire
+        slice when empty. The BCU grouping and force list come from the source if present,
+        else from the configured reference folder.
+    """
+    logger = get_run_logger()
+    settings = settings_for(workdir, lake_dir, warehouse_url)
+    run_id = current_run_id()
+    report = FeedReport(FEED, run_id)
+    stages.prepare_warehouse(settings)
+    source_dir = Path(source) if source else settings.reference_dir
+    try:
+        chosen, notes = find_reference_files(source_dir, settings.reference_dir)
+    except SourceError as exc:
+        report.error = str(exc)
+        return finish(report, settings)
+    report.notes += notes
+    missing = [d for d in NEEDED if d not in chosen]
+    if missing:
+        report.error = f"no file of layout {missing} in {source_dir} or {settings.reference_dir}"
+        return finish(report, settings)
+    tables, quarantines, shas = {}, [], {}
+    for dataset in NEEDED:
+        ref = chosen[dataset]
+        outcome = FileOutcome(run_id, dataset, ref.vintage, None, str(ref.path))
+        report.files.append(outcome)
+        try:
+            landed = stages.land_file(local_file(ref.path), dataset, ref.vintage, settings, run_id)
+            outcome.source_sha256 = shas[dataset] = landed.sha256
+            good, bad, result = read_and_check(ref, landed.path)
+        except FileRejected as exc:
+            outcome.message = str(exc)
+            stages.log_rejection(settings, outcome)
+            continue
+        outcome.rows_in = good.num_rows + bad.num_rows
+        outcome.rows_curated, outcome.rows_quarantined = good.num_rows, bad.num_rows
+        outcome.raw_suite_success = result.success
+        outcome.warnings += result.warnings
+        outcome.quarantine_by_rule = rule_counts(bad) if bad.num_rows else {}
+        tables[dataset] = good
+        quarantines.append((dataset, checks.quarantine_records(bad, dataset, landed.sha256, run_id)))
+    if any(f.status == "rejected" for f in report.files):
+        return finish(report, settings)
+    vintage = f"{chosen['ons_lsoa_ward_lad'].vintage}+{chosen['ons_lad_csp_pfa'].vintage.split('/', 1)[1]}"
+    try:
+        dim, dim_result = build_dim(tables, vintage, shas["ons_lsoa_ward_lad"], run_id)
+    except FileRejected as exc:
+        report.error = str(exc)
+        return finish(report, settings)
+    for f in report.files:
+        f.curated_suite_success = dim_result.success
+    report.notes += dim_result.warnings
+    dim_path = stages.write_lake(dim, settings, "curated", "dim_geography", {})
+    loads = [PartitionLoad("dim_geography", dim.schema.names, dim.num_rows, parquet=dim_path)]
+    loads += [
+        PartitionLoad("quarantine_reference", q.schema.names, q.num_rows, {"feed": feed}, arrow=q)
+        for feed, q in quarantines
+    ]
+    stages.publish_partitions(settings, loads, report.files)
+    logger.info("dim_geography: %d LSOAs, vintage %s", dim.num_rows, vintage)
+    report.notes.append(f"dim_geography: {dim.num_rows} LSOAs, vintage {vintage}")
+    return finish(report, settings)

@@ -1,0 +1,28 @@
+"""Flow build_marts: rebuild every mart (or those a feed changes) from the warehouse tables."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from flows.common import settings_for
+from tasks import stages
+
+
+@flow(name="build_marts", log_prints=True)
+def build_marts_flow(
+    feeds: list[str] | None = None,
+    workdir: str | None = None,
+    lake_dir: str | None = None,
+    warehouse_url: str | None = None,
+) -> list[str]:
+    """Rebuild marts in dependency order in one transaction.
+
+    feeds: only the marts fed by these feeds (and their dependents); every mart when empty.
+    """
+    settings = settings_for(workdir, lake_dir, warehouse_url)
+    stages.prepare_warehouse(settings)
+    built = stages.rebuild_marts(settings, feeds)
+    get_run_logger().info("marts rebuilt: %s", ", ".join(built))
+    create_markdown_artifact(key="marts", markdown="# Marts rebuilt\n\n" + "\n".join(f"- `{m}`" for m in built))
+    return built

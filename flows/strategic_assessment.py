@@ -1,0 +1,61 @@
+"""Parent flow strategic_assessment: reference, every feed, then marts; one feed failing does not stop the others."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from flows.ingest_police_uk import ingest_police_uk
+from flows.ingest_reference import ingest_reference
+from flows.marts import build_marts_flow
+
+
+class AssessmentFailed(Exception):
+    """One or more feeds failed; the others ran to the end."""
+
+
+@flow(name="strategic_assessment", log_prints=True)
+def strategic_assessment(
+    reference_source: str | None = None,
+    police_uk_source: str | None = None,
+    force: str = "lancashire",
+    months: str | None = None,
+    workdir: str | None = None,
+    lake_dir: str | None = None,
+    warehouse_url: str | None = None,
+) -> dict:
+    """Run reference, the police.uk feed and the marts; sources default to the bundled sample.
+
+    The run ends Failed, with a summary naming each failed feed and why, when any feed failed.
+    """
+    logger = get_run_logger()
+    where = dict(workdir=workdir, lake_dir=lake_dir, warehouse_url=warehouse_url)
+    results: dict[str, dict] = {}
+    failures: list[str] = []
+    steps = [
+        ("reference", lambda: ingest_reference(source=reference_source, return_state=True, **where)),
+        ("police_uk", lambda: ingest_police_uk(source=police_uk_source, force=force, months=months,
+                                               rebuild_marts=False, return_state=True, **where)),
+    ]
+    for name, run in steps:
+        state = run()
+        if state.is_completed():
+            results[name] = state.result()
+        else:
+            failures.append(f"{name}: {state.message or state.name}")
+            exc = state.result(raise_on_failure=False)
+            results[name] = {"failed": True, "failures": str(exc)}
+            logger.error("feed %s failed: %s", name, exc)
+    marts = build_marts_flow(return_state=True, **where)
+    if marts.is_completed():
+        results["marts"] = {"built": marts.result()}
+    else:
+        failures.append(f"marts: {marts.result(raise_on_failure=False)}")
+    lines = ["# Strategic assessment run", ""]
+    lines += [f"- **{k}**: {'FAILED' if v.get('failed') else 'ok'} {v.get('totals', v.get('built', ''))}" for k, v in results.items()]
+    if failures:
+        lines += ["", "## Failures", *[f"- {f}" for f in failures]]
+    create_markdown_artifact(key="strategic-assessment", markdown="\n".join(lines))
+    if failures:
+        raise AssessmentFailed("; ".join(failures))
+    return results

@@ -1,0 +1,1 @@
+"""data.police.uk street-level crime and ASB: schema, read, conform, fetch and generate."""

@@ -1,0 +1,45 @@
+"""The raw and curated suites applied to a street file: reject it, or split its rows into good and quarantined."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from tasks.errors import FileRejected
+from tasks.periods import month_label
+from tasks.police_uk.schema import FEED, QUARANTINE_SCHEMA, RAW_COLUMNS, SNAKE
+from tasks.validate import SuiteOutcome, split_rows, validate_frame
+
+
+def check_raw(table: pa.Table, month: dt.date, source: str) -> tuple[pa.Table, pa.Table, SuiteOutcome]:
+    """Run the raw suite; a file-level failure rejects the file, row-level failures go to quarantine."""
+    frame = table.select(RAW_COLUMNS).to_pandas()
+    outcome = validate_frame(frame, FEED, "raw", {"file_month": [month_label(month)]})
+    if outcome.file_failures:
+        raise FileRejected(source, "raw suite failed: " + "; ".join(outcome.file_failures))
+    good, bad = split_rows(table, outcome.row_failures)
+    return good, bad, outcome
+
+
+def check_curated(curated: pa.Table, month: dt.date, source: str) -> SuiteOutcome:
+    """Run the curated suite on the rows about to be published; any failure rejects the file."""
+    outcome = validate_frame(curated.to_pandas(), FEED, "curated", {"file_month": [month]})
+    if outcome.file_failures:
+        raise FileRejected(source, "curated suite failed: " + "; ".join(outcome.file_failures))
+    return outcome
+
+
+def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_id: str) -> pa.Table:
+    """Quarantined rows with their original values, the rules broken and where they came from."""
+    n = bad.num_rows
+    columns = {
+        "file_month": pa.array([month] * n, pa.date32()),
+        "force": pa.array([force] * n, pa.string()),
+        **{SNAKE[c]: bad.column(c) for c in RAW_COLUMNS},
+        "source_row": bad.column("source_row"),
+        "rule": bad.column("rule"),
+        "source_sha256": pa.array([sha256] * n, pa.string()),
+        "run_id": pa.array([run_id] * n, pa.string()),
+    }
+    return pa.table(columns).cast(QUARANTINE_SCHEMA)

@@ -1,0 +1,1 @@
+"""Reference data: ONS geography lookups, the force's BCU grouping and the police.uk force list."""

@@ -1,0 +1,134 @@
+"""ONS geography lookups (as ONS publishes them nationally) -> dim_geography, one row per LSOA.
+
+Layouts are recognised by their header, whatever the year suffix (LSOA11CD, WD19CD, LAD19CD...),
+so another vintage or another force is a different file, not different code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from tasks.csv_read import read_header
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A reference file layout: its dataset name and how its columns map to canonical names."""
+
+    dataset: str
+    columns: dict[str, str]  # header regex -> canonical name
+
+    def match(self, header: list[str]) -> dict[str, str] | None:
+        """Header column -> canonical name, or None when the header is not this layout."""
+        found = {}
+        for pattern, canonical in self.columns.items():
+            hits = [h for h in header if re.fullmatch(pattern, h)]
+            if len(hits) != 1:
+                return None
+            found[hits[0]] = canonical
+        return found
+
+
+LAYOUTS = [
+    Layout("ons_lsoa_ward_lad", {
+        r"LSOA\d\dCD": "lsoa_code", r"LSOA\d\dNM": "lsoa_name", r"WD\d\dCD": "ward_code",
+        r"WD\d\dNM": "ward_name", r"LAD\d\dCD": "authority_code", r"LAD\d\dNM": "authority_name",
+    }),
+    Layout("ons_lad_csp_pfa", {
+        r"LAD\d\dCD": "authority_code", r"LAD\d\dNM": "authority_name", r"CSP\d\dCD": "csp_code",
+        r"CSP\d\dNM": "csp_name", r"PFA\d\dCD": "force_area_code", r"PFA\d\dNM": "force_area_name",
+    }),
+    Layout("bcu_grouping", {
+        "force": "force", "authority_code": "authority_code", "authority_name": "authority_name", "bcu": "bcu",
+    }),
+    Layout("police_forces", {"force": "force", "force_area_name": "force_area_name"}),
+]
+
+AUTHORITY_TYPES = {
+    "E06": "unitary", "E07": "non-metropolitan district", "E08": "metropolitan district",
+    "E09": "london borough", "W06": "welsh unitary",
+}
+
+
+@dataclass(frozen=True)
+class ReferenceFile:
+    """A recognised reference file: its layout, vintage (e.g. 'LSOA11/WD19/LAD19') and column map."""
+
+    path: Path
+    layout: Layout
+    rename: dict[str, str]
+    vintage: str
+
+
+def recognise(path: Path) -> ReferenceFile | None:
+    """The layout of a CSV by its header, or None when it is none of the known ones."""
+    header = read_header(path)
+    for layout in LAYOUTS:
+        rename = layout.match(header)
+        if rename is not None:
+            codes = [h[:-2] for h in rename if re.fullmatch(r"[A-Z]+\d\dCD", h)]
+            return ReferenceFile(Path(path), layout, rename, "/".join(codes) or "config")
+    return None
+
+
+def vintage_year(ref: ReferenceFile) -> int:
+    """The newest two-digit year in the vintage, for picking the latest of several lookups."""
+    years = [int(y) for y in re.findall(r"\d\d", ref.vintage)]
+    return max(years, default=0)
+
+
+def choose_files(found: list[ReferenceFile]) -> tuple[dict[str, ReferenceFile], list[str]]:
+    """The newest file of each layout, and notes on the ones passed over."""
+    chosen: dict[str, ReferenceFile] = {}
+    notes = []
+    for ref in sorted(found, key=lambda r: (vintage_year(r), str(r.path))):
+        previous = chosen.get(ref.layout.dataset)
+        if previous is not None:
+            notes.append(f"{ref.layout.dataset}: using {ref.path.name} ({ref.vintage}), not {previous.path.name} ({previous.vintage})")
+        chosen[ref.layout.dataset] = ref
+    return chosen, notes
+
+
+def read_reference(ref: ReferenceFile) -> pa.Table:
+    """The file's columns of interest as strings, renamed to canonical names."""
+    names = list(ref.rename)
+    table = pacsv.read_csv(
+        ref.path,
+        convert_options=pacsv.ConvertOptions(
+            include_columns=names,
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=True,
+        ),
+    )
+    return table.select(names).rename_columns([ref.rename[n] for n in names])
+
+
+def build_dim_geography(
+    lsoa: pa.Table, lad: pa.Table, bcu: pa.Table, forces: pa.Table, vintage: str
+) -> pa.Table:
+    """One row per LSOA with its ward, authority, CSP, force area, force slug and BCU.
+
+    An authority missing from the CSP lookup keeps its LSOAs with null CSP and force area:
+    reported by the caller, never guessed.
+    """
+    con = duckdb.connect()
+    for name, table in {"lsoa": lsoa, "lad": lad, "bcu": bcu, "forces": forces}.items():
+        con.register(name, table)
+    types = " ".join(f"when '{k}' then '{v}'" for k, v in AUTHORITY_TYPES.items())
+    return con.sql(f"""
+        select l.lsoa_code, l.lsoa_name, l.ward_code, l.ward_name, l.authority_code, l.authority_name,
+               case left(l.authority_code, 3) {types} else 'other' end as authority_type,
+               d.csp_code, d.csp_name, d.force_area_code, d.force_area_name, f.force, b.bcu,
+               '{vintage}' as geography_vintage
+        from lsoa l
+        left join lad d on d.authority_code = l.authority_code
+        left join forces f on f.force_area_name = d.force_area_name
+        left join bcu b on b.authority_code = l.authority_code and b.force = f.force
+        order by l.lsoa_code
+    """).to_arrow_table()

@@ -1,0 +1,31 @@
+"""Run identity and the retry policy for tasks that touch files, the network or the database."""
+
+from __future__ import annotations
+
+import uuid
+
+from tasks.errors import FileRejected, SourceError
+
+
+def current_run_id() -> str:
+    """The Prefect flow run id, or a fresh uuid when called outside a flow (unit tests, benchmarks)."""
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id or uuid.uuid4())
+
+
+def is_transient(exc: BaseException) -> bool:
+    """I/O and database connection errors are worth a retry; a bad file never is."""
+    import sqlalchemy.exc
+
+    if isinstance(exc, (FileRejected, SourceError, FileNotFoundError)):
+        return False
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, sqlalchemy.exc.OperationalError)
+    return isinstance(exc, (OSError, TimeoutError, ConnectionError))
+
+
+def retry_on_io(task, task_run, state) -> bool:
+    """Prefect retry_condition_fn: retry only transient I/O failures."""
+    exc = state.result(raise_on_failure=False)
+    return isinstance(exc, BaseException) and is_transient(exc)

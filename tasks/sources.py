@@ -1,0 +1,123 @@
+"""Where source files come from: a folder (any depth), one file, or a zip archive, behind one protocol.
+
+The HTTP client for data.police.uk downloads an archive and hands it to `ZipSource`, so flows
+run the same on fixtures as on real downloads.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Callable, Iterator, Protocol
+
+from tasks.errors import SourceError
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file inside a source: its name (path or archive member) and a way to open its bytes."""
+
+    name: str
+    size: int
+    opener: Callable[[], IO[bytes]]
+
+    @contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        """Open the file's bytes for reading."""
+        handle = self.opener()
+        try:
+            yield handle
+        finally:
+            handle.close()
+
+
+class Source(Protocol):
+    """Anything that lists files whose base name matches a pattern."""
+
+    def list_files(self, pattern: re.Pattern[str]) -> list[SourceFile]: ...
+
+
+class DirectorySource:
+    """Files on disk: a folder searched at any depth, or one file."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def list_files(self, pattern: re.Pattern[str]) -> list[SourceFile]:
+        """Matching files, sorted by path."""
+        if self.path.is_file():
+            candidates = [self.path]
+        elif self.path.is_dir():
+            candidates = sorted(p for p in self.path.rglob("*") if p.is_file())
+        else:
+            raise SourceError(f"source not found: {self.path}")
+        return [
+            SourceFile(str(p), p.stat().st_size, lambda p=p: open(p, "rb"))
+            for p in candidates
+            if pattern.search(p.name)
+        ]
+
+
+class ZipSource:
+    """Members of a zip archive, such as data.police.uk's monthly archive."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                self.members = [m for m in archive.infolist() if not m.is_dir()]
+        except FileNotFoundError as exc:
+            raise SourceError(f"source not found: {self.path}") from exc
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise SourceError(
+                f"{self.path} is not a readable zip archive (truncated or corrupt): {exc}"
+            ) from exc
+
+    def _opener(self, member: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
+        def open_member() -> IO[bytes]:
+            archive = zipfile.ZipFile(self.path)
+            return _MemberStream(archive, archive.open(member), f"{self.path}!{member.filename}")
+
+        return open_member
+
+    def list_files(self, pattern: re.Pattern[str]) -> list[SourceFile]:
+        """Matching members, sorted by name."""
+        return [
+            SourceFile(f"{self.path}!{m.filename}", m.file_size, self._opener(m))
+            for m in sorted(self.members, key=lambda m: m.filename)
+            if pattern.search(Path(m.filename).name)
+        ]
+
+
+class _MemberStream:
+    """A zip member stream that closes its archive and turns CRC or truncation errors into SourceError."""
+
+    def __init__(self, archive: zipfile.ZipFile, stream: IO[bytes], name: str):
+        self.archive, self.stream, self.name = archive, stream, name
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+            raise SourceError(f"{self.name} is truncated or corrupt: {exc}") from exc
+
+    def close(self) -> None:
+        self.stream.close()
+        self.archive.close()
+
+
+def local_file(path: str | Path) -> SourceFile:
+    """One file on disk as a SourceFile."""
+    path = Path(path)
+    return SourceFile(str(path), path.stat().st_size, lambda: open(path, "rb"))
+
+
+def open_source(path: str | Path) -> Source:
+    """A folder or plain file -> DirectorySource; a .zip -> ZipSource."""
+    path = Path(path)
+    if path.suffix.lower() == ".zip":
+        return ZipSource(path)
+    return DirectorySource(path)

@@ -1,0 +1,65 @@
+"""Prefect task wrappers of the stages every feed shares. Retries only where files, network or database are touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks import lake, landing, publish
+from tasks.load_log import FileOutcome, record_rejection
+from tasks.settings import Settings
+from tasks.sources import SourceFile
+from warehouse.engine import ensure_schema, open_engine
+from warehouse.marts import build_marts
+from tasks.runs import retry_on_io
+
+IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
+
+
+@task(name="prepare-warehouse", **IO_RETRIES)
+def prepare_warehouse(settings: Settings) -> None:
+    """Create missing warehouse tables."""
+    ensure_schema(open_engine(settings.warehouse))
+
+
+@task(name="land", **IO_RETRIES)
+def land_file(source: SourceFile, feed: str, period: str, settings: Settings, run_id: str) -> landing.LandedFile:
+    """Copy the source file into landing under its hash."""
+    return landing.land(source, feed, period, settings.landing, run_id)
+
+
+@task(name="write-lake", **IO_RETRIES)
+def write_lake(table: pa.Table, settings: Settings, zone: str, dataset: str, keys: dict[str, str]) -> Path | None:
+    """Replace a lake partition with the table; an empty quarantine removes the old file instead."""
+    folder = lake.partition_dir(settings.lake, zone, dataset, **keys)
+    if table.num_rows == 0 and zone == "quarantine":
+        (folder / "data.parquet").unlink(missing_ok=True)
+        return None
+    return lake.write_partition(table, folder)
+
+
+@task(name="publish", **IO_RETRIES)
+def publish_partitions(settings: Settings, loads: list[publish.PartitionLoad], outcomes: list[FileOutcome]) -> None:
+    """Replace the partitions and log the load in one warehouse transaction."""
+    publish.publish(open_engine(settings.warehouse), loads, outcomes)
+
+
+@task(name="log-rejection", **IO_RETRIES)
+def log_rejection(settings: Settings, outcome: FileOutcome) -> None:
+    """Record a rejected file in the load log."""
+    record_rejection(open_engine(settings.warehouse), outcome)
+
+
+@task(name="build-marts", **IO_RETRIES)
+def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[str]:
+    """Rebuild the marts the feeds change (all of them when feeds is None)."""
+    return build_marts(open_engine(settings.warehouse), feeds)
+
+
+def read_lake_table(path: Path) -> pa.Table:
+    """A curated table from the lake."""
+    return pq.read_table(path)

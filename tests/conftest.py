@@ -1,0 +1,94 @@
+"""Shared fixtures: an isolated Prefect API for the session, and warehouses on DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+# Prefect reads these at import: keep its state out of ~/.prefect and send nothing anywhere.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="csp-prefect-")
+os.environ.update(
+    PREFECT_HOME=_PREFECT_HOME,
+    PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    DO_NOT_TRACK="1",
+    PREFECT_LOGGING_LEVEL="WARNING",
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
+)
+os.environ.pop("PREFECT_API_URL", None)
+for _name in ("CSP_WORKDIR", "CSP_LAKE_DIR", "CSP_WAREHOUSE_URL"):
+    os.environ.pop(_name, None)
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "data" / "sample"
+SAMPLE_ZIP = SAMPLE / "police_uk" / "lancashire-street-2019-12_2020-03.zip"
+SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+PG_BASE = os.environ.get("CSP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One temporary Prefect server for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def postgres_schema_url(base: str = PG_BASE) -> tuple[str, str]:
+    """A fresh schema in the test database and a URL whose search_path points at it."""
+    import sqlalchemy as sa
+
+    schema = f"csp_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(base)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"create schema {schema}"))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {base} (start it, see README): {exc}")
+    finally:
+        engine.dispose()
+    return f"{base}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_postgres_schema(schema: str, base: str = PG_BASE) -> None:
+    """Remove a test schema and everything in it."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"drop schema if exists {schema} cascade"))
+    engine.dispose()
+
+
+def make_warehouse(backend: str, folder: Path):
+    """(url, cleanup) for a new empty warehouse on the backend."""
+    if backend == "duckdb":
+        return f"duckdb:///{folder / 'warehouse.duckdb'}", lambda: None
+    url, schema = postgres_schema_url()
+    return url, lambda: drop_postgres_schema(schema)
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def warehouse_url(request, tmp_path):
+    """An empty warehouse on each backend in turn."""
+    url, cleanup = make_warehouse(request.param, tmp_path)
+    yield url
+    cleanup()
+
+
+def query(url: str, sql: str, **params) -> list[tuple]:
+    """Rows of a query on a warehouse (DuckDB connections are closed at once to free the file)."""
+    import sqlalchemy as sa
+
+    from warehouse.engine import open_engine
+
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+    finally:
+        engine.dispose()

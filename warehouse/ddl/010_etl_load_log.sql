@@ -1,0 +1,19 @@
+create table if not exists etl_load_log (
+    run_id text not null,
+    feed text not null,
+    period text,
+    partition_key text,
+    source_name text,
+    source_sha256 text,
+    rows_in bigint,
+    rows_curated bigint,
+    rows_quarantined bigint,
+    status text not null,
+    raw_suite_success boolean,
+    curated_suite_success boolean,
+    warnings text,
+    message text,
+    started_at timestamp,
+    finished_at timestamp
+);
+comment on table etl_load_log is 'One row per source file per run: rows in = rows curated + rows quarantined for every loaded file; rejected files say why.';

@@ -1,0 +1,21 @@
+create table if not exists quarantine_street_crime (
+    file_month date not null,
+    force text not null,
+    crime_id text,
+    month text,
+    reported_by text,
+    falls_within text,
+    longitude float8,
+    latitude float8,
+    location text,
+    lsoa_code text,
+    lsoa_name text,
+    crime_type text,
+    last_outcome_category text,
+    context text,
+    source_row integer not null,
+    rule text not null,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table quarantine_street_crime is 'One row per street row held back by the raw suite, with its original values and every rule it broke.';

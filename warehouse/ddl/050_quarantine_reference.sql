@@ -1,0 +1,9 @@
+create table if not exists quarantine_reference (
+    feed text not null,
+    source_row integer not null,
+    record text not null,
+    rule text not null,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table quarantine_reference is 'One row per reference-file row held back by its raw suite: the original values as JSON and the rules broken.';

@@ -1,0 +1,61 @@
+"""Bulk loads: DuckDB reads Parquet with INSERT ... SELECT; PostgreSQL takes COPY of Arrow batches."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from warehouse.engine import is_duckdb
+
+COPY_BATCH_ROWS = 100_000
+
+
+def bulk_insert_parquet(conn: sa.Connection, table: str, path: Path, columns: list[str]) -> int:
+    """Append the Parquet file's rows to the table inside the caller's transaction; returns rows written."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    if is_duckdb(conn):
+        result = conn.execute(
+            sa.text(f"insert into {table} ({cols}) select {cols} from read_parquet(:path, hive_partitioning = false)"),
+            {"path": str(path)},
+        )
+        return result.rowcount
+    return _copy_arrow(conn, table, pq.ParquetFile(path), columns)
+
+
+def bulk_insert_arrow(conn: sa.Connection, table: str, data: pa.Table, columns: list[str]) -> int:
+    """Append an in-memory Arrow table (small reference tables) inside the caller's transaction."""
+    data = data.select(columns)
+    if is_duckdb(conn):
+        raw = conn.connection.driver_connection
+        raw.register("_csp_incoming", data)
+        try:
+            cols = ", ".join(f'"{c}"' for c in columns)
+            raw.execute(f"insert into {table} ({cols}) select {cols} from _csp_incoming")
+        finally:
+            raw.unregister("_csp_incoming")
+        return data.num_rows
+    return _copy_batches(conn, table, data.to_batches(COPY_BATCH_ROWS), columns)
+
+
+def _copy_arrow(conn: sa.Connection, table: str, parquet: pq.ParquetFile, columns: list[str]) -> int:
+    """COPY a Parquet file batch by batch, so memory stays at one batch."""
+    return _copy_batches(conn, table, parquet.iter_batches(COPY_BATCH_ROWS, columns=columns), columns)
+
+
+def _copy_batches(conn: sa.Connection, table: str, batches, columns: list[str]) -> int:
+    """PostgreSQL COPY FROM STDIN in CSV: Arrow writes nulls as empty fields and empty strings as ""."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.driver_connection
+    written = 0
+    with raw.cursor() as cur, cur.copy(f"copy {table} ({cols}) from stdin (format csv)") as copy:
+        for batch in batches:
+            buf = io.BytesIO()
+            pacsv.write_csv(pa.Table.from_batches([batch]), buf, pacsv.WriteOptions(include_header=False))
+            copy.write(buf.getvalue())
+            written += batch.num_rows
+    return written

@@ -1,0 +1,84 @@
+"""Marts: SQL files in marts/, rebuilt in dependency order, identical on DuckDB and PostgreSQL.
+
+Each file is one SELECT (import CTEs first, `select * from final` last) with header comments:
+  -- depends_on: other_mart     (built first)
+  -- feeds: police_uk_street    (rebuilt when that feed loads)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+MARTS_DIR = Path(__file__).parent / "marts"
+
+
+@dataclass(frozen=True)
+class Mart:
+    """A mart's name (= its table), SQL, upstream marts and source feeds."""
+
+    name: str
+    sql: str
+    depends_on: tuple[str, ...]
+    feeds: tuple[str, ...]
+
+
+def _header_list(sql: str, key: str) -> tuple[str, ...]:
+    found = re.findall(rf"^--\s*{key}:\s*(.+)$", sql, flags=re.M)
+    return tuple(x.strip() for line in found for x in line.split(",") if x.strip())
+
+
+def discover_marts(folder: Path = MARTS_DIR) -> dict[str, Mart]:
+    """Every mart SQL file by name."""
+    marts = {}
+    for path in sorted(folder.glob("*.sql")):
+        sql = path.read_text(encoding="utf-8")
+        marts[path.stem] = Mart(path.stem, sql, _header_list(sql, "depends_on"), _header_list(sql, "feeds"))
+    return marts
+
+
+def build_order(marts: dict[str, Mart], feeds: list[str] | None = None) -> list[str]:
+    """Marts to rebuild, upstream first: all of them, or those fed by the feeds and their dependents."""
+    if feeds is None:
+        wanted = set(marts)
+    else:
+        wanted = {m.name for m in marts.values() if set(m.feeds) & set(feeds)}
+        grew = True
+        while grew:
+            extra = {m.name for m in marts.values() if set(m.depends_on) & wanted} - wanted
+            wanted |= extra
+            grew = bool(extra)
+    order: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise ValueError(f"marts depend on each other in a cycle at {name}")
+        visiting.add(name)
+        for dep in marts[name].depends_on:
+            if dep not in marts:
+                raise ValueError(f"{name} depends on unknown mart {dep}")
+            visit(dep)
+        visiting.discard(name)
+        order.append(name)
+
+    for name in sorted(wanted):
+        visit(name)
+    return [n for n in order if n in wanted or feeds is None]
+
+
+def build_marts(engine: sa.Engine, feeds: list[str] | None = None) -> list[str]:
+    """Drop and recreate the marts in one transaction, so readers never see half a rebuild."""
+    marts = discover_marts()
+    names = build_order(marts, feeds)
+    with engine.begin() as conn:
+        for name in names:
+            body = marts[name].sql.strip().rstrip(";")
+            conn.execute(sa.text(f"drop table if exists {name}"))
+            conn.execute(sa.text(f"create table {name} as\n{body}"))
+    return names

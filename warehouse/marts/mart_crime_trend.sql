@@ -1,0 +1,96 @@
+-- mart_crime_trend (E1): recorded crime and ASB by area, financial year and crime type,
+-- with the previous year's count and the change.
+-- grain: one row per source, force, area_level, area_code, financial_year, crime_type
+-- feeds: police_uk_street
+-- County = every row the force published; BCU and authority = rows whose LSOA lies in them,
+-- so unlocated and out-of-area rows count for the county only. A year with months missing
+-- says so in months_covered; zero means no rows in a year that has data.
+with
+
+street as (
+    select force, force_area_code, force_area_name, month, crime_type, out_of_area,
+           authority_code, authority_name, bcu
+    from fact_street_crime
+),
+
+dated as (
+    select
+        street.*,
+        case when extract(month from month) >= 4
+             then cast(extract(year from month) as integer)
+             else cast(extract(year from month) as integer) - 1
+        end as fy_start
+    from street
+),
+
+area_rows as (
+    select 'county' as area_level, force_area_code as area_code, force_area_name as area_name,
+           force, fy_start, crime_type
+    from dated
+    union all
+    select 'bcu', bcu, bcu, force, fy_start, crime_type
+    from dated
+    where not out_of_area and bcu is not null
+    union all
+    select 'authority', authority_code, authority_name, force, fy_start, crime_type
+    from dated
+    where not out_of_area and authority_code is not null
+),
+
+coverage as (
+    select force, fy_start, count(distinct month) as months_covered
+    from dated
+    group by force, fy_start
+),
+
+areas as (
+    select distinct area_level, area_code, area_name, force from area_rows
+),
+
+crime_types as (
+    select distinct crime_type from dated
+),
+
+counts as (
+    select force, area_level, area_code, fy_start, crime_type, count(*) as crimes
+    from area_rows
+    group by force, area_level, area_code, fy_start, crime_type
+),
+
+filled as (
+    select a.force, a.area_level, a.area_code, a.area_name, c.fy_start, c.months_covered,
+           t.crime_type, coalesce(n.crimes, 0) as crimes
+    from areas a
+    join coverage c on c.force = a.force
+    cross join crime_types t
+    left join counts n
+        on n.force = a.force and n.area_level = a.area_level and n.area_code = a.area_code
+       and n.fy_start = c.fy_start and n.crime_type = t.crime_type
+),
+
+final as (
+    select
+        'police_uk' as source,
+        cur.force,
+        cur.area_level,
+        cur.area_code,
+        cur.area_name,
+        cast(cur.fy_start as text) || '/' || right(cast(cur.fy_start + 1 as text), 2) as financial_year,
+        cur.fy_start as financial_year_start,
+        cur.months_covered,
+        cur.crime_type,
+        cur.crimes,
+        prev.crimes as previous_year_crimes,
+        prev.months_covered as previous_months_covered,
+        cur.crimes - prev.crimes as change,
+        case when prev.crimes > 0
+             then cast(cur.crimes - prev.crimes as float8) / prev.crimes
+        end as change_ratio
+    from filled cur
+    left join filled prev
+        on prev.force = cur.force and prev.area_level = cur.area_level
+       and prev.area_code = cur.area_code and prev.crime_type = cur.crime_type
+       and prev.fy_start = cur.fy_start - 1
+)
+
+select * from final
