@@ -1,0 +1,107 @@
+"""Every GX suite loads (a typo fails CI); the police.uk raw suite passes a real month and catches
+each known-bad case with the rule that names it; unseen outcomes are warnings only."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tasks.police_uk.checks import check_raw
+from tasks.police_uk.read import read_street
+from tasks.settings import EXPECTATIONS_DIR
+from tasks.validate import build_suite, load_suite_spec, split_rows, validate_frame
+from tests.conftest import SAMPLE_ZIP
+
+SUITES = sorted(EXPECTATIONS_DIR.glob("*/*.json"))
+
+
+@pytest.mark.parametrize("path", SUITES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_suite_loads_into_great_expectations(path: Path):
+    spec = load_suite_spec(path.parent.name, path.stem)
+    suite = build_suite(path.parent.name, path.stem)
+    assert len(suite.expectations) == len(spec["expectations"]) > 0
+    assert json.loads(path.read_text())["name"] == spec["name"]
+
+
+@pytest.fixture(scope="module")
+def real_month(tmp_path_factory):
+    path = tmp_path_factory.mktemp("m") / "2020-01-lancashire-street.csv"
+    with zipfile.ZipFile(SAMPLE_ZIP) as archive:
+        path.write_bytes(archive.read("2020-01/2020-01-lancashire-street.csv"))
+    return read_street(path, path.name)
+
+
+def test_a_real_month_passes_the_raw_suite(real_month):
+    import datetime as dt
+
+    good, bad, outcome = check_raw(real_month, dt.date(2020, 1, 1), "real")
+    assert outcome.success, outcome
+    assert good.num_rows == 16153 and bad.num_rows == 0
+
+
+BAD_CASES = {
+    "month_equals_file;month_format": ("Month", "2020/01"),
+    "month_equals_file": ("Month", "2019-12"),
+    "crime_type_known": ("Crime type", "Jaywalking"),
+    "coordinates_in_uk": ("Latitude", 40.1),
+    "lsoa_code_pattern": ("LSOA code", "E02000001"),
+    "crime_id_iff_not_asb": ("Crime ID", "not-a-hash"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(BAD_CASES))
+def test_each_known_bad_value_is_caught_by_its_rule(real_month, rule):
+    column, value = BAD_CASES[rule]
+    frame = real_month.drop_columns(["source_row"]).to_pandas()
+    target = int(np.flatnonzero(frame["Crime ID"].notna().to_numpy())[3])
+    frame.loc[target, column] = value
+    outcome = validate_frame(frame, "police_uk_street", "raw", {"file_month": ["2020-01"]})
+    assert sorted(outcome.row_failures) == rule.split(";")
+    assert all(v.tolist() == [target] for v in outcome.row_failures.values())
+    good, bad = split_rows(real_month, outcome.row_failures)
+    assert bad.column("rule").to_pylist() == [rule] and good.num_rows + 1 == real_month.num_rows
+
+
+def test_an_asb_row_with_an_outcome_and_an_id_breaks_both_rules(real_month):
+    frame = real_month.drop_columns(["source_row"]).to_pandas()
+    target = int(np.flatnonzero((frame["Crime type"] == "Anti-social behaviour").to_numpy())[0])
+    frame.loc[target, ["Crime ID", "Last outcome category"]] = ["a" * 64, "Local resolution"]
+    outcome = validate_frame(frame, "police_uk_street", "raw", {"file_month": ["2020-01"]})
+    _, bad = split_rows(real_month, outcome.row_failures)
+    assert bad.column("rule").to_pylist() == ["asb_has_no_outcome;crime_id_iff_not_asb"]
+
+
+def test_an_unseen_outcome_is_a_warning_and_quarantines_nothing(real_month):
+    frame = real_month.drop_columns(["source_row"]).to_pandas()
+    frame.loc[frame["Crime ID"].notna().idxmax(), "Last outcome category"] = "Offender sent to the moon"
+    outcome = validate_frame(frame, "police_uk_street", "raw", {"file_month": ["2020-01"]})
+    assert outcome.row_failures == {} and outcome.file_failures == []
+    assert len(outcome.warnings) == 1 and "Offender sent to the moon" in outcome.warnings[0]
+
+
+def test_an_empty_file_fails_a_file_rule(real_month):
+    outcome = validate_frame(real_month.slice(0, 0).drop_columns(["source_row"]).to_pandas(),
+                             "police_uk_street", "raw", {"file_month": ["2020-01"]})
+    assert any("expect_table_row_count_to_be_between" in f for f in outcome.file_failures)
+
+
+def test_reference_suites_quarantine_bad_codes_and_duplicates():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "lsoa_code": ["E01012607", "E01012607", "X99", "E01012608"],
+        "lsoa_name": ["a", "b", "c", "d"],
+        "ward_code": ["E05001234", "E05001234", "E05001234", None],
+        "ward_name": ["w"] * 4,
+        "authority_code": ["E06000008"] * 4,
+        "authority_name": ["Blackburn with Darwen"] * 4,
+    })
+    outcome = validate_frame(frame, "ons_lsoa_ward_lad", "raw")
+    assert {k: v.tolist() for k, v in outcome.row_failures.items()} == {
+        "lsoa_code_unique": [0, 1], "lsoa_code_pattern": [2], "ward_code_present": [3],
+    }
