@@ -51,13 +51,18 @@ def _where(args) -> dict:
 
 def _log_to_file(args) -> Path:
     """Everything Prefect logs also goes to <workdir>/logs/csp-pipeline.log."""
+    from prefect.logging.configuration import setup_logging
+
     from tasks.settings import get_settings
+
+    setup_logging()  # Prefect's console handler sits on the root logger; ours goes beside it
 
     logs = get_settings(**_where(args)).logs
     logs.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(logs / "csp-pipeline.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    logging.getLogger("prefect").addHandler(handler)
+    handler.setLevel(logging.INFO)
+    logging.getLogger().addHandler(handler)
     return logs / "csp-pipeline.log"
 
 

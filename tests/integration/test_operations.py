@@ -1,0 +1,111 @@
+"""Operating the pipeline: the parent flow keeps going when a feed fails, a crash mid-load leaves
+the previous good state, the HTTP fetch path runs the feed, and prefect.yaml deploys."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import zipfile
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flows.ingest_police_uk import ingest_police_uk
+from flows.ingest_reference import ingest_reference
+from flows.strategic_assessment import AssessmentFailed, strategic_assessment
+from tests.conftest import REPO, SAMPLE_ZIP, query
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def test_one_feed_failing_does_not_stop_the_others(tmp_path):
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with pytest.raises(AssessmentFailed) as err:
+        strategic_assessment(police_uk_source=str(tmp_path / "missing"), workdir=str(tmp_path / "var"), warehouse_url=url)
+    assert "police_uk" in str(err.value) and "source not found" in str(err.value)
+    assert query(url, "select count(*) from dim_geography") == [(941,)]          # reference still loaded
+    assert query(url, "select count(*) from mart_crime_trend") == [(0,)]         # marts still built
+
+
+def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
+    ingest_reference(**where)
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
+    before = query(url, "select count(*), max(run_id) from fact_street_crime")
+    import tasks.publish
+
+    def crash(conn, table, path, columns):
+        raise OSError("disk went away mid-load")
+
+    monkeypatch.setattr(tasks.publish, "bulk_insert_parquet", crash)
+    with pytest.raises(OSError, match="disk went away"):
+        ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
+    assert query(url, "select count(*), max(run_id) from fact_street_crime") == before
+    assert query(url, "select count(*) from etl_load_log where feed = 'police_uk_street'") == [(1,)]
+
+
+@pytest.fixture
+def archive_server(tmp_path):
+    """A local HTTP server with data.police.uk's archive layout."""
+    root = tmp_path / "www"
+    (root / "data" / "archive").mkdir(parents=True)
+    shutil.copy(SAMPLE_ZIP, root / "data" / "archive" / "2020-03.zip")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a: None
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_fetching_a_month_archive_over_http_runs_the_feed(tmp_path, archive_server, monkeypatch):
+    monkeypatch.setenv("CSP_POLICE_UK_BASE_URL", archive_server)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
+    ingest_reference(**where)
+    result = ingest_police_uk(fetch_month="2020-03", months="2020-02:2020-03", **where)
+    assert result["totals"]["rows_in"] == 15344 + 18093
+    assert (tmp_path / "var" / "downloads" / "police_uk" / "2020-03.zip").exists()
+
+
+def test_prefect_yaml_deploys_every_flow_with_documented_parameters(tmp_path):
+    spec = yaml.safe_load((REPO / "prefect.yaml").read_text())
+    names = {d["name"] for d in spec["deployments"]}
+    assert {"police-uk-monthly", "strategic-assessment"} <= names
+    for dep in spec["deployments"]:
+        module, func = dep["entrypoint"].split(":")
+        flow_obj = getattr(__import__(module[:-3].replace("/", "."), fromlist=[func]), func)
+        assert set(dep.get("parameters", {})) <= set(flow_obj.parameters.properties), dep["name"]
+        assert dep["work_pool"]["name"] == "csp-process"
+    monthly = next(d for d in spec["deployments"] if d["name"] == "police-uk-monthly")
+    assert monthly["schedules"][0]["cron"].split()[2:4] == ["25", "*"]
+
+
+def test_prefect_deploy_registers_the_deployments(tmp_path):
+    """`prefect deploy --all` against the test API, as the README tells an operator to run it."""
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "CSP_REPO_DIR": str(REPO)}
+    prefect = [sys.executable, "-m", "prefect"]
+    subprocess.run([*prefect, "work-pool", "create", "csp-process", "--type", "process"], env=env,
+                   cwd=REPO, check=False, capture_output=True, timeout=120)
+    done = subprocess.run([*prefect, "--no-prompt", "deploy", "--all"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        deployments = {d.name: d for d in client.read_deployments()}
+    assert {"police-uk-monthly", "strategic-assessment", "reference-on-demand", "build-marts-on-demand"} <= set(deployments)
+    monthly = deployments["police-uk-monthly"]
+    assert monthly.work_pool_name == "csp-process"
+    assert [s.schedule.cron for s in monthly.schedules] == ["0 6 25 * *"]
+    assert monthly.parameters["fetch_month"] == "latest"

@@ -1,0 +1,58 @@
+"""Reference geography: the bundled Lancashire slice, the national ONS files as published
+(newest vintage chosen, BCU grouping from config), and a source missing a layout."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from flows.ingest_police_uk import ingest_police_uk
+from flows.ingest_reference import ingest_reference
+from tasks.report import FeedFailed
+from tests.conftest import SAMPLE, SAMPLE_ZIP, SHARED_REAL, query
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+NATIONAL = SHARED_REAL / "ons_lookups"
+
+
+def test_the_bundled_slice_gives_lancashire_941_lsoas_285_wards_3_bcus(tmp_path):
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    result = ingest_reference(workdir=str(tmp_path / "var"), warehouse_url=url)
+    assert result["totals"]["files_loaded"] == 4
+    (lsoas, wards, authorities, csps, bcus), = query(
+        url, "select count(*), count(distinct ward_code), count(distinct authority_code), "
+             "count(distinct csp_code), count(distinct bcu) from dim_geography where force = 'lancashire'")
+    assert (lsoas, wards, authorities, csps, bcus) == (941, 285, 14, 14, 3)
+    by_bcu = dict(query(url, "select bcu, count(distinct authority_name) from dim_geography group by bcu"))
+    assert by_bcu == {"West": 4, "East": 6, "South": 4}
+    assert query(url, "select distinct geography_vintage from dim_geography") == [("LSOA11/WD19/LAD19+CSP19/PFA19",)]
+    # the Dec 2019 CSP lookup lists BCP against several CSPs: quarantined, not guessed
+    assert ("ons_lad_csp_pfa", "authority_code_unique") in query(url, "select distinct feed, rule from quarantine_reference")
+    for _, rows_in, curated, quarantined in query(url, "select feed, rows_in, rows_curated, rows_quarantined from etl_load_log"):
+        assert rows_in == curated + quarantined
+
+
+@pytest.mark.skipif(not NATIONAL.exists(), reason="needs shared/data/real beside the repository")
+def test_national_files_as_ons_publishes_them_pick_the_newest_vintage(tmp_path):
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
+    result = ingest_reference(source=str(NATIONAL), **where)
+    assert any("using 135.csv (LSOA11/WD19/LAD19), not 168.csv" in n for n in result["notes"])
+    assert query(url, "select count(*) from dim_geography") == [(34753,)]
+    assert query(url, "select count(*) from dim_geography where force = 'lancashire'") == [(941,)]
+    assert query(url, "select count(distinct force) from dim_geography") == [(43,)]
+    assert query(url, "select count(*) from dim_geography where bcu is not null and force <> 'lancashire'") == [(0,)]
+    # with national geography, out-of-area street rows get their real authority
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12", **where)
+    (out, named), = query(url, "select count(*), count(authority_name) from fact_street_crime where out_of_area")
+    assert out == 24 and named == out
+
+
+def test_a_source_without_a_lookup_layout_fails_saying_which(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    shutil.copy(SAMPLE / "reference" / "LAD19_CSP19_PFA19_EW_LU.csv", source)
+    (source / "notes.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(FeedFailed, match="ons_lsoa_ward_lad"):
+        ingest_reference(source=str(source), workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
