@@ -64,7 +64,7 @@ def ingest_street_file(sf: StreetFile, dim, area, settings: Settings, run_id: st
         ]
         stages.publish_partitions(settings, loads, [outcome])
     except (FileRejected, SourceError) as exc:
-        outcome.message = str(exc)
+        outcome.message = getattr(exc, "reason", str(exc))
         stages.log_rejection(settings, outcome)
     return outcome
 

@@ -19,7 +19,7 @@ from tasks.report import FeedReport
 from tasks.runs import current_run_id
 from tasks.settings import Settings
 from tasks.sources import DirectorySource, local_file
-from tasks.validate import rule_counts, validate_frame
+from tasks.validate import rule_counts, validate_table
 
 FEED = "reference"
 NEEDED = ["ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces"]
@@ -66,7 +66,7 @@ def build_dim(tables: dict[str, pa.Table], vintage: str, sha256: str, run_id: st
     n = dim.num_rows
     dim = dim.append_column("source_sha256", pa.array([sha256] * n, pa.string()))
     dim = dim.append_column("run_id", pa.array([run_id] * n, pa.string()))
-    outcome = validate_frame(dim.to_pandas(), "dim_geography", "curated")
+    outcome = validate_table(dim, "dim_geography", "curated")
     if outcome.file_failures:
         raise FileRejected("dim_geography", "curated suite failed: " + "; ".join(outcome.file_failures))
     return dim, outcome
@@ -112,7 +112,7 @@ def ingest_reference(
             outcome.source_sha256 = shas[dataset] = landed.sha256
             good, bad, result = read_and_check(ref, landed.path)
         except FileRejected as exc:
-            outcome.message = str(exc)
+            outcome.message = exc.reason
             stages.log_rejection(settings, outcome)
             continue
         outcome.rows_in = good.num_rows + bad.num_rows

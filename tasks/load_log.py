@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 def utcnow() -> dt.datetime:
     """Naive UTC timestamp, identical in DuckDB and PostgreSQL."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 @dataclass

@@ -9,13 +9,12 @@ import pyarrow as pa
 from tasks.errors import FileRejected
 from tasks.periods import month_label
 from tasks.police_uk.schema import FEED, QUARANTINE_SCHEMA, RAW_COLUMNS, SNAKE
-from tasks.validate import SuiteOutcome, split_rows, validate_frame
+from tasks.validate import SuiteOutcome, split_rows, validate_table
 
 
 def check_raw(table: pa.Table, month: dt.date, source: str) -> tuple[pa.Table, pa.Table, SuiteOutcome]:
     """Run the raw suite; a file-level failure rejects the file, row-level failures go to quarantine."""
-    frame = table.select(RAW_COLUMNS).to_pandas()
-    outcome = validate_frame(frame, FEED, "raw", {"file_month": [month_label(month)]})
+    outcome = validate_table(table.select(RAW_COLUMNS), FEED, "raw", {"file_month": [month_label(month)]})
     if outcome.file_failures:
         raise FileRejected(source, "raw suite failed: " + "; ".join(outcome.file_failures))
     good, bad = split_rows(table, outcome.row_failures)
@@ -24,7 +23,7 @@ def check_raw(table: pa.Table, month: dt.date, source: str) -> tuple[pa.Table, p
 
 def check_curated(curated: pa.Table, month: dt.date, source: str) -> SuiteOutcome:
     """Run the curated suite on the rows about to be published; any failure rejects the file."""
-    outcome = validate_frame(curated.to_pandas(), FEED, "curated", {"file_month": [month]})
+    outcome = validate_table(curated, FEED, "curated", {"file_month": [month]})
     if outcome.file_failures:
         raise FileRejected(source, "curated suite failed: " + "; ".join(outcome.file_failures))
     return outcome

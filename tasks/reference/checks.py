@@ -8,13 +8,13 @@ import numpy as np
 import pyarrow as pa
 
 from tasks.errors import FileRejected
-from tasks.validate import SuiteOutcome, split_rows, validate_frame
+from tasks.validate import SuiteOutcome, split_rows, validate_table
 
 
 def check_reference(table: pa.Table, dataset: str, source: str) -> tuple[pa.Table, pa.Table, SuiteOutcome]:
     """Run the dataset's raw suite: reject the file, or split its rows."""
     numbered = table.append_column("source_row", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32)))
-    outcome = validate_frame(table.to_pandas(), dataset, "raw")
+    outcome = validate_table(table, dataset, "raw")
     if outcome.file_failures:
         raise FileRejected(source, "raw suite failed: " + "; ".join(outcome.file_failures))
     good, bad = split_rows(numbered, outcome.row_failures)
