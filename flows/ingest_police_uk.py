@@ -31,8 +31,11 @@ def fetch_archive(settings: Settings, month: str) -> str:
     return str(client.download_archive(month, settings.downloads / "police_uk"))
 
 
-def ingest_street_file(sf: StreetFile, dim, area, settings: Settings, run_id: str) -> FileOutcome:
-    """Run one file through every stage; a rejected file is logged and leaves earlier loads untouched."""
+def prepare_street_file(sf: StreetFile, dim, area, settings: Settings, run_id: str) -> tuple[FileOutcome, list | None]:
+    """Run one file through every stage up to the lake; returns the warehouse loads to publish.
+
+    A rejected file is logged here (no loads) and leaves earlier loads untouched.
+    """
     period = month_label(sf.month)
     outcome = FileOutcome(run_id, FEED, period, f"force={sf.force}", sf.file.name)
     try:
@@ -56,17 +59,16 @@ def ingest_street_file(sf: StreetFile, dim, area, settings: Settings, run_id: st
         keys = {"force": sf.force, "month": period}
         curated_path = stages.write_lake(curated, settings, "curated", FEED, keys)
         quarantine_path = stages.write_lake(quarantined, settings, "quarantine", FEED, keys)
-        loads = [
+        return outcome, [
             PartitionLoad("fact_street_crime", CURATED_SCHEMA.names, curated.num_rows,
                           {"force": sf.force, "month": sf.month}, parquet=curated_path),
             PartitionLoad("quarantine_street_crime", QUARANTINE_SCHEMA.names, quarantined.num_rows,
                           {"force": sf.force, "file_month": sf.month}, parquet=quarantine_path),
         ]
-        stages.publish_partitions(settings, loads, [outcome])
     except (FileRejected, SourceError) as exc:
         outcome.message = getattr(exc, "reason", str(exc))
         stages.log_rejection(settings, outcome)
-    return outcome
+        return outcome, None
 
 
 def describe(curated) -> str:
@@ -75,7 +77,7 @@ def describe(curated) -> str:
 
     out_of_area = pc.sum(curated["out_of_area"]).as_py() or 0
     unlocated = curated.num_rows - (pc.sum(curated["has_location"]).as_py() or 0)
-    repeats = pc.sum(pc.greater(pc.fill_null(curated["crime_id_occurrence"], 1), 1)).as_py() or 0
+    repeats = pc.sum(pc.greater(pc.fill_null(curated["crime_id_repeats"], 1), 1)).as_py() or 0
     return (f"out_of_area={out_of_area} no_location={unlocated} "
             f"repeated_crime_id_rows={repeats} lsoa_not_in_geography={unknown_lsoas(curated)}")
 
@@ -116,11 +118,17 @@ def ingest_police_uk(
         report.error = str(exc)
         return finish(report, settings)
     logger.info("%d street file(s) for %s", len(files), force)
+    publishing = None  # the previous file's warehouse load runs while the next file is prepared
     for sf in files:
-        outcome = ingest_street_file(sf, dim, area, settings, run_id)
+        outcome, loads = prepare_street_file(sf, dim, area, settings, run_id)
         report.files.append(outcome)
-        logger.info("%s %s: %s rows in, %s curated, %s quarantined", month_label(sf.month), outcome.status,
-                    outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined)
+        if publishing is not None:
+            publishing.result()
+        publishing = stages.publish_partitions.submit(settings, loads, [outcome]) if loads else None
+        logger.info("%s: %s rows in, %s curated, %s quarantined %s", month_label(sf.month), outcome.rows_in,
+                    outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
+    if publishing is not None:
+        publishing.result()
     if rebuild_marts and any(f.status == "loaded" for f in report.files):
         report.marts_built = stages.rebuild_marts(settings, [FEED])
     return finish(report, settings)

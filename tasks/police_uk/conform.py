@@ -3,7 +3,7 @@
 Repeated Crime IDs (about 1.4% of crime rows; mostly identical rows, the rest differing only in
 outcome) are all kept, as police.uk publishes them: `crime_id_occurrence` numbers the rows of an
 ID in file order and `crime_id_repeats` says how many there are. Counting distinct crimes is
-`where crime_id_occurrence = 1 or is_asb`; counting published rows, as police.uk does, is all rows.
+`where is_asb or crime_id_occurrence = 1`; counting published rows, as police.uk does, is all rows.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from tasks.police_uk.schema import ASB, CURATED_SCHEMA
+
+GEOGRAPHY = ["ward_code", "ward_name", "authority_code", "authority_name"]
 
 
 @dataclass(frozen=True)
@@ -28,59 +31,74 @@ class ForceArea:
 
 def force_area(dim: pa.Table, force: str) -> ForceArea:
     """The force's ONS area from dim_geography; a force with no geography loaded is an error."""
-    con = duckdb.connect()
-    con.register("dim", dim)
-    row = con.execute(
-        "select force_area_code, force_area_name from dim where force = ? group by all order by count(*) desc limit 1",
-        [force],
-    ).fetchone()
-    if row is None:
+    rows = dim.filter(pc.equal(dim["force"], force))
+    if rows.num_rows == 0:
         raise LookupError(
             f"force {force!r} has no LSOAs in dim_geography: load its geography (csp-pipeline ingest reference)"
         )
-    return ForceArea(force, row[0], row[1])
+    return ForceArea(force, rows["force_area_code"][0].as_py(), rows["force_area_name"][0].as_py())
+
+
+def occurrences(ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row: its 1-based occurrence of its id in row order, and how many rows share the id."""
+    codes = pc.dictionary_encode(ids).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    n = len(codes)
+    order = np.argsort(codes, kind="stable")  # stable: rows of one id stay in file order
+    sorted_codes = codes[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = sorted_codes[1:] != sorted_codes[:-1]
+    positions = np.arange(n)
+    first = np.maximum.accumulate(np.where(starts, positions, 0))
+    occurrence = np.empty(n, dtype=np.int32)
+    occurrence[order] = positions - first + 1
+    repeats = np.bincount(codes).astype(np.int32)[codes] if n else np.zeros(0, np.int32)
+    return occurrence, repeats
 
 
 def conform_street(
     good: pa.Table, dim: pa.Table, area: ForceArea, month: dt.date, sha256: str, run_id: str
 ) -> pa.Table:
     """Validated raw rows -> fact_street_crime rows, one for one, in file order."""
-    con = duckdb.connect()
-    con.register("raw", good)
-    con.register("dim", dim)
-    result = con.sql(
-        """
-        select
-            ?::date as month,
-            ? as force, ? as force_area_code, ? as force_area_name,
-            r."Crime ID" as crime_id,
-            case when r."Crime ID" is not null
-                 then row_number() over (partition by r."Crime ID" order by r.source_row) end as crime_id_occurrence,
-            case when r."Crime ID" is not null
-                 then count(*) over (partition by r."Crime ID") end as crime_id_repeats,
-            r."Reported by" as reported_by, r."Falls within" as falls_within,
-            r."Longitude" as longitude, r."Latitude" as latitude, r."Location" as location,
-            r."LSOA code" as lsoa_code, r."LSOA name" as lsoa_name,
-            r."Crime type" as crime_type, r."Last outcome category" as last_outcome_category,
-            r."Context" as context,
-            r."Crime type" = ? as is_asb,
-            r."LSOA code" is not null as has_location,
-            r."LSOA code" is not null and coalesce(g.force_area_code <> ?, true) as out_of_area,
-            g.ward_code, g.ward_name, g.authority_code, g.authority_name,
-            case when g.force_area_code = ? then g.bcu end as bcu,
-            r.source_row,
-            ? as source_sha256, ? as run_id
-        from raw r
-        left join dim g on g.lsoa_code = r."LSOA code"
-        order by r.source_row
-        """,
-        params=[month, area.force, area.code, area.name, ASB, area.code, area.code, sha256, run_id],
-    ).to_arrow_table()
-    return result.cast(CURATED_SCHEMA)
+    n = good.num_rows
+    crime_id = good["Crime ID"]
+    has_id = pc.is_valid(crime_id)
+    occurrence, repeats = occurrences(pc.fill_null(crime_id, ""))
+    lsoa = good["LSOA code"]
+    where = pc.index_in(lsoa, value_set=dim["lsoa_code"])  # null where the LSOA is not in the dim
+    geo = {c: dim[c].take(where) for c in GEOGRAPHY + ["force_area_code", "bcu"]}
+    has_location = pc.is_valid(lsoa)
+    in_force = pc.fill_null(pc.equal(geo["force_area_code"], area.code), False)
+    columns = {
+        "month": pa.array(np.full(n, np.datetime64(month, "D")), pa.date32()),
+        "force": pa.nulls(n, pa.string()).fill_null(area.force),
+        "force_area_code": pa.nulls(n, pa.string()).fill_null(area.code),
+        "force_area_name": pa.nulls(n, pa.string()).fill_null(area.name),
+        "crime_id": crime_id,
+        "crime_id_occurrence": pc.if_else(has_id, pa.array(occurrence), None),
+        "crime_id_repeats": pc.if_else(has_id, pa.array(repeats), None),
+        "reported_by": good["Reported by"],
+        "falls_within": good["Falls within"],
+        "longitude": good["Longitude"],
+        "latitude": good["Latitude"],
+        "location": good["Location"],
+        "lsoa_code": lsoa,
+        "lsoa_name": good["LSOA name"],
+        "crime_type": good["Crime type"],
+        "last_outcome_category": good["Last outcome category"],
+        "context": good["Context"],
+        "is_asb": pc.fill_null(pc.equal(good["Crime type"], ASB), False),
+        "has_location": has_location,
+        "out_of_area": pc.and_(has_location, pc.invert(in_force)),
+        **{c: geo[c] for c in GEOGRAPHY},
+        "bcu": pc.if_else(in_force, geo["bcu"], None),
+        "source_row": good["source_row"],
+        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
+        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
+    }
+    return pa.table(columns).cast(CURATED_SCHEMA)
 
 
 def unknown_lsoas(curated: pa.Table) -> int:
     """Rows whose LSOA code is in no row of dim_geography (outside the vintage or slice loaded)."""
-    con = duckdb.connect()
-    con.register("c", curated)
-    return con.execute("select count(*) from c where lsoa_code is not null and authority_code is null").fetchone()[0]
+    unknown = pc.and_(pc.is_valid(curated["lsoa_code"]), pc.is_null(curated["authority_code"]))
+    return pc.sum(unknown).as_py() or 0
