@@ -116,7 +116,8 @@ def main() -> None:
     print(f"pipeline   {pipe['seconds']:6.2f} s  {pipe['rows'] / pipe['seconds']:>10,.0f} rows/s  "
           f"peak {pipe['peak_mb']:,.0f} MB   (ingest_police_uk flow: land, read, GX raw, conform, GX curated, "
           f"Parquet, DuckDB load, load log, marts)")
-    print(f"ratio      {ratio:.2f}x the floor (target <= 3x); peak memory {pipe['peak_mb']:,.0f} MB (target < 1024 MB)")
+    print(f"ratio      {ratio:.2f}x the floor (target <= 3x); peak memory {pipe['peak_mb']:,.0f} MB (target < 1024 MB), "
+          f"of which {pipe['peak_mb_before_run']:,.0f} MB before the first file (Python, Prefect, GX, DuckDB loaded)")
 
 
 if __name__ == "__main__":

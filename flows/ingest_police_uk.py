@@ -17,7 +17,7 @@ from tasks.police_uk.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
 from tasks.police_uk.checks import quarantine_rows
 from tasks.publish import PartitionLoad
 from tasks.report import FeedReport
-from tasks.runs import current_run_id
+from tasks.runs import current_run_id, release_memory
 from tasks.settings import SAMPLE_DIR, Settings
 from tasks.validate import rule_counts
 
@@ -121,6 +121,7 @@ def ingest_police_uk(
     publishing = None  # the previous file's warehouse load runs while the next file is prepared
     for sf in files:
         outcome, loads = prepare_street_file(sf, dim, area, settings, run_id)
+        release_memory()
         report.files.append(outcome)
         if publishing is not None:
             publishing.result()

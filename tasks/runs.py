@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import uuid
 
 from tasks.errors import FileRejected, SourceError
@@ -29,3 +32,17 @@ def retry_on_io(task, task_run, state) -> bool:
     """Prefect retry_condition_fn: retry only transient I/O failures."""
     exc = state.result(raise_on_failure=False)
     return isinstance(exc, BaseException) and is_transient(exc)
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the OS between files, so peak memory stays at about one file.
+
+    pandas and GX free their frames, but glibc keeps the pages unless asked to trim them.
+    """
+    gc.collect()
+    libc = ctypes.util.find_library("c")
+    if libc:
+        try:
+            ctypes.CDLL(libc).malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+            pass
