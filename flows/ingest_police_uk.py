@@ -10,11 +10,11 @@ from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
 from tasks.periods import month_label
 from tasks.police_uk import tasks as street
+from tasks.police_uk.checks import quarantine_rows
 from tasks.police_uk.conform import force_area, unknown_lsoas
 from tasks.police_uk.fetch import PoliceUkClient
 from tasks.police_uk.read import StreetFile
 from tasks.police_uk.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
-from tasks.police_uk.checks import quarantine_rows
 from tasks.publish import PartitionLoad
 from tasks.report import FeedReport
 from tasks.runs import current_run_id, release_memory

@@ -17,7 +17,6 @@ from tasks.publish import PartitionLoad
 from tasks.reference import checks, geography
 from tasks.report import FeedReport
 from tasks.runs import current_run_id
-from tasks.settings import Settings
 from tasks.sources import DirectorySource, local_file
 from tasks.validate import rule_counts, validate_table
 

@@ -11,11 +11,11 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks import lake, landing, publish
 from tasks.load_log import FileOutcome, record_rejection
+from tasks.runs import retry_on_io
 from tasks.settings import Settings
 from tasks.sources import SourceFile
 from warehouse.engine import ensure_schema, open_engine
 from warehouse.marts import build_marts
-from tasks.runs import retry_on_io
 
 IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
 

@@ -10,8 +10,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.landing import LandedFile
-from tasks.police_uk import checks, conform, read
 from tasks.periods import parse_month_range
+from tasks.police_uk import checks, conform, read
 from tasks.sources import open_source
 from tasks.stages import IO_RETRIES
 from tasks.validate import SuiteOutcome

@@ -3,7 +3,6 @@ each known-bad case with the rule that names it; unseen outcomes are warnings on
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path

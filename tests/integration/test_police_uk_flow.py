@@ -6,7 +6,7 @@ from __future__ import annotations
 import collections
 import csv
 import io
-import shutil
+import json
 import zipfile
 from pathlib import Path
 
@@ -178,3 +178,21 @@ def test_an_unseen_outcome_is_a_warning_not_a_rejection(loaded, tmp_path):
                                         "order by finished_at desc limit 1")
     assert "outcome_category_known" in warnings and "Offender given a brand new outcome" in warnings
     ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-03", **loaded["where"])
+
+
+def test_each_run_publishes_row_accounting_and_validation_artifacts(loaded):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    run_id = loaded["result"]["run_id"]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
+    by_key = {a.key: a for a in artifacts}
+    table = by_key["police-uk-street-files"]
+    assert table.type == "table"
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert [(r["period"], r["rows_in"], r["curated"], r["quarantined"]) for r in rows] == [
+        ("2019-12", 14748, 14748, 0), ("2020-01", 16153, 16153, 0), ("2020-02", 15344, 15344, 0), ("2020-03", 18093, 18093, 0)]
+    markdown = by_key["police-uk-street-validation"]
+    assert markdown.type == "markdown" and "64,338 rows in = 64,338 curated + 0 quarantined" in markdown.data

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tasks.periods import financial_year, in_range, parse_month, parse_month_range
+from tasks.periods import financial_year, in_range, parse_month_range
 
 
 def test_month_range_is_inclusive_and_a_single_month_is_a_range():
