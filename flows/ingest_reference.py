@@ -15,6 +15,7 @@ from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
 from tasks.reference import checks, geography
+from tasks.reference.tables import conform_reference_table
 from tasks.report import FeedReport
 from tasks.runs import current_run_id
 from tasks.sources import DirectorySource, local_file
@@ -22,6 +23,8 @@ from tasks.validate import rule_counts, validate_table
 
 FEED = "reference"
 NEEDED = ["ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces"]
+TABLES = {layout.dataset: layout.table for layout in geography.LAYOUTS if layout.table}
+CONFIG_FALLBACK = ["bcu_grouping", "police_forces", *TABLES]
 
 
 def recognise_folder(folder: Path) -> tuple[list[geography.ReferenceFile], list[str]]:
@@ -43,7 +46,7 @@ def find_reference_files(source: Path, config_dir: Path) -> tuple[dict, list[str
     chosen, passed_over = geography.choose_files(found)
     if Path(source).resolve() != Path(config_dir).resolve():
         config, _ = geography.choose_files(recognise_folder(config_dir)[0])
-        for dataset in ("bcu_grouping", "police_forces"):
+        for dataset in CONFIG_FALLBACK:
             if dataset not in chosen and dataset in config:
                 chosen[dataset] = config[dataset]
     return chosen, notes + passed_over
@@ -78,12 +81,13 @@ def ingest_reference(
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
 ) -> dict:
-    """Load reference geography into dim_geography.
+    """Load reference data: dim_geography, population, police.uk harm weights, threat ranking.
 
-    source: a folder of ONS lookup CSVs as ONS publishes them (LSOA->ward->LAD and
-        LAD->CSP->PFA, any vintage; the newest of each is used); the bundled Lancashire
-        slice when empty. The BCU grouping and force list come from the source if present,
-        else from the configured reference folder.
+    source: a folder of reference CSVs recognised by their headers: ONS lookups as ONS publishes
+        them (LSOA->ward->LAD and LAD->CSP->PFA, any vintage; the newest of each is used), LSOA
+        population by year, police.uk crime-type CSS weights, the threat ranking; the bundled
+        Lancashire files when empty. What the source lacks (BCU grouping, force list,
+        population, weights, ranking) comes from the configured reference folder.
     """
     logger = get_run_logger()
     settings = settings_for(workdir, lake_dir, warehouse_url)
@@ -102,7 +106,7 @@ def ingest_reference(
         report.error = f"no file of layout {missing} in {source_dir} or {settings.reference_dir}"
         return finish(report, settings)
     tables, quarantines, shas = {}, [], {}
-    for dataset in NEEDED:
+    for dataset in NEEDED + [d for d in TABLES if d in chosen]:
         ref = chosen[dataset]
         outcome = FileOutcome(run_id, dataset, ref.vintage, None, str(ref.path))
         report.files.append(outcome)
@@ -134,11 +138,19 @@ def ingest_reference(
     report.notes += dim_result.warnings
     dim_path = stages.write_lake(dim, settings, "curated", "dim_geography", {})
     loads = [PartitionLoad("dim_geography", dim.schema.names, dim.num_rows, parquet=dim_path)]
+    for dataset, table_name in TABLES.items():
+        if dataset in tables:
+            table = conform_reference_table(dataset, tables[dataset], shas[dataset], run_id)
+            path = stages.write_lake(table, settings, "curated", table_name, {})
+            loads.append(PartitionLoad(table_name, table.schema.names, table.num_rows, parquet=path))
+        else:
+            report.notes.append(f"{dataset}: no file in {source_dir} or {settings.reference_dir}; {table_name} left as it was")
     loads += [
         PartitionLoad("quarantine_reference", q.schema.names, q.num_rows, {"feed": feed}, arrow=q)
         for feed, q in quarantines
     ]
     stages.publish_partitions(settings, loads, report.files)
+    report.marts_built = stages.rebuild_marts(settings, [FEED])
     logger.info("dim_geography: %d LSOAs, vintage %s", dim.num_rows, vintage)
     report.notes.append(f"dim_geography: {dim.num_rows} LSOAs, vintage {vintage}")
     return finish(report, settings)

@@ -185,9 +185,12 @@ def _validate(frame, dataset: str, stage: str, parameters: dict, positions: tupl
             previous = outcome.row_failures.get(name)
             outcome.row_failures[name] = indices if previous is None else np.union1d(previous, indices)
         elif meta["level"] == "warning":
-            values = sorted({str(v) for v in res.result.get("unexpected_list") or []})
-            count = res.result.get("unexpected_count")
-            outcome.warnings.append(f"{name} ({where}): {count} row(s), values {values[:20]}")
+            if "unexpected_count" in res.result:
+                values = sorted({str(v) for v in res.result.get("unexpected_list") or []})
+                detail = f"{res.result['unexpected_count']} row(s), values {values[:20]}"
+            else:
+                detail = _describe(res.result)
+            outcome.warnings.append(f"{name} ({where}): {detail}")
         else:
             outcome.file_failures.append(f"{name} ({where}) failed: {_describe(res.result)}")
     return outcome

@@ -41,7 +41,8 @@ def discover_marts(folder: Path = MARTS_DIR) -> dict[str, Mart]:
 
 
 def build_order(marts: dict[str, Mart], feeds: list[str] | None = None) -> list[str]:
-    """Marts to rebuild, upstream first: all of them, or those fed by the feeds and their dependents."""
+    """Marts to rebuild, upstream first: all of them, or those fed by the feeds, their dependents
+    and what they read (an upstream mart may not exist yet in a new warehouse)."""
     if feeds is None:
         wanted = set(marts)
     else:
@@ -69,7 +70,7 @@ def build_order(marts: dict[str, Mart], feeds: list[str] | None = None) -> list[
 
     for name in sorted(wanted):
         visit(name)
-    return [n for n in order if n in wanted or feeds is None]
+    return order
 
 
 def build_marts(engine: sa.Engine, feeds: list[str] | None = None) -> list[str]:

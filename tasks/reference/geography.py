@@ -1,13 +1,14 @@
-"""ONS geography lookups (as ONS publishes them nationally) -> dim_geography, one row per LSOA.
+"""Reference files recognised by their header, and the ONS geography lookups -> dim_geography.
 
 Layouts are recognised by their header, whatever the year suffix (LSOA11CD, WD19CD, LAD19CD...),
-so another vintage or another force is a different file, not different code.
+so another vintage or another force is a different file, not different code. Layouts with a
+`table` are published as reference tables of their own; the rest build dim_geography.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -15,14 +16,17 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from tasks.csv_read import read_header
+from tasks.errors import FileRejected
 
 
 @dataclass(frozen=True)
 class Layout:
-    """A reference file layout: its dataset name and how its columns map to canonical names."""
+    """A reference file layout: its dataset name, how its columns map to canonical names and types."""
 
     dataset: str
     columns: dict[str, str]  # header regex -> canonical name
+    types: dict[str, pa.DataType] = field(default_factory=dict)  # canonical name -> type; text otherwise
+    table: str | None = None  # its own warehouse table, or None for a dim_geography input
 
     def match(self, header: list[str]) -> dict[str, str] | None:
         """Header column -> canonical name, or None when the header is not this layout."""
@@ -48,6 +52,17 @@ LAYOUTS = [
         "force": "force", "authority_code": "authority_code", "authority_name": "authority_name", "bcu": "bcu",
     }),
     Layout("police_forces", {"force": "force", "force_area_name": "force_area_name"}),
+    Layout("ons_population", {"Year": "year", "LSOA Code": "lsoa_code", "Population": "population"},
+           {"year": pa.int32(), "population": pa.int64()}, table="ref_population"),
+    Layout("css_weights_policeuk", {
+        "police_uk_crime_type": "police_uk_crime_type", "n_offence_weights": "n_offence_weights",
+        "mean_weight": "mean_weight", "median_weight": "median_weight", "min_weight": "min_weight",
+        "max_weight": "max_weight",
+    }, {"n_offence_weights": pa.int32(), "mean_weight": pa.float64(), "median_weight": pa.float64(),
+        "min_weight": pa.float64(), "max_weight": pa.float64()}, table="ref_css_weights_policeuk"),
+    Layout("threat_ranking", {
+        "rank": "rank", "threat": "threat", "organisational_risk_indicator": "organisational_risk_indicator",
+    }, {"rank": pa.int32(), "organisational_risk_indicator": pa.int32()}, table="ref_threat_ranking"),
 ]
 
 AUTHORITY_TYPES = {
@@ -96,16 +111,16 @@ def choose_files(found: list[ReferenceFile]) -> tuple[dict[str, ReferenceFile], 
 
 
 def read_reference(ref: ReferenceFile) -> pa.Table:
-    """The file's columns of interest as strings, renamed to canonical names."""
+    """The file's columns of interest with their declared types, renamed to canonical names."""
     names = list(ref.rename)
-    table = pacsv.read_csv(
-        ref.path,
-        convert_options=pacsv.ConvertOptions(
-            include_columns=names,
-            column_types={n: pa.string() for n in names},
-            strings_can_be_null=True,
-        ),
-    )
+    types = {n: ref.layout.types.get(ref.rename[n], pa.string()) for n in names}
+    try:
+        table = pacsv.read_csv(
+            ref.path,
+            convert_options=pacsv.ConvertOptions(include_columns=names, column_types=types, strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid as exc:
+        raise FileRejected(str(ref.path), f"unreadable as the declared schema: {exc}") from exc
     return table.select(names).rename_columns([ref.rename[n] for n in names])
 
 

@@ -54,7 +54,7 @@ def test_mart_crime_trend_matches_a_hand_computed_answer(warehouse_url):
     ensure_schema(engine)
     with engine.begin() as conn:
         bulk_insert_arrow(conn, "fact_street_crime", fact_rows(FIXTURE), CURATED_SCHEMA.names)
-    assert build_marts(engine) == ["mart_crime_trend"]
+    assert build_marts(engine)[0] == "mart_crime_trend"
     engine.dispose()
     got = trend(warehouse_url)
     # county: every row; FY 2019/20 has May and Feb, FY 2020/21 has Apr and Jun
@@ -72,14 +72,71 @@ def test_mart_crime_trend_matches_a_hand_computed_answer(warehouse_url):
     assert len(got) == 5 * 2 * 3
 
 
+def insert_rows(engine, table: str, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        bulk_insert_arrow(conn, table, pa.Table.from_pylist(rows), list(rows[0]))
+
+
+def load_fixture_reference(engine, with_drugs_weight: bool = False) -> None:
+    lineage = {"source_sha256": "e" * 64, "run_id": "r"}
+    insert_rows(engine, "dim_geography", [
+        {"lsoa_code": code, "authority_code": auth, "authority_name": name, "force_area_code": "E23000003",
+         "force_area_name": "Lancashire", "force": "lancashire", "bcu": bcu, "geography_vintage": "test", **lineage}
+        for code, auth, name, bcu in [("E01000001", "E06000008", "Blackburn with Darwen", "East"),
+                                      ("E01000002", "E06000008", "Blackburn with Darwen", "East"),
+                                      ("E01000003", "E07000123", "Preston", "South")]])
+    insert_rows(engine, "ref_population", [
+        {"year": year, "lsoa_code": code, "population": pop, **lineage}
+        for year, code, pop in [(2019, "E01000001", 1000), (2019, "E01000002", 1000), (2019, "E01000003", 500),
+                                (2020, "E01000001", 1000), (2020, "E01000002", 1000)]])  # Preston's 2020 missing
+    weights = [("Burglary", 438.0), ("Robbery", 746.0)] + ([("Drugs", 9.0)] if with_drugs_weight else [])
+    insert_rows(engine, "ref_css_weights_policeuk", [
+        {"police_uk_crime_type": t, "weight": w, "weight_statistic": "median_weight", "weights_version": "v-test", **lineage}
+        for t, w in weights])
+
+
+def test_rates_and_harm_match_a_hand_computed_answer(warehouse_url):
+    engine = open_engine(warehouse_url)
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        bulk_insert_arrow(conn, "fact_street_crime", fact_rows(FIXTURE), CURATED_SCHEMA.names)
+    load_fixture_reference(engine)
+    build_marts(engine)
+    engine.dispose()
+    rates = {r[:4]: r[4:] for r in query(warehouse_url, "select area_level, area_name, financial_year, measure, count, "
+                                                         "population, rate_per_1000, rank from mart_area_rates")}
+    assert rates[("authority", "Blackburn with Darwen", "2019/20", "all_crime")] == (3, 2000, pytest.approx(1.5), 1)
+    assert rates[("authority", "Preston", "2019/20", "all_crime")] == (0, 500, pytest.approx(0.0), 2)
+    assert rates[("county", "Lancashire", "2019/20", "all_crime")] == (3, 2500, pytest.approx(1.2), 1)
+    assert rates[("bcu", "East", "2019/20", "Burglary")] == (3, 2000, pytest.approx(1.5), 1)
+    # an area missing an LSOA's estimate has no population and no rate, never a partial one
+    assert rates[("county", "Lancashire", "2020/21", "all_crime")] == (4, None, None, None)
+    assert rates[("authority", "Preston", "2020/21", "Robbery")] == (1, None, None, None)
+    assert rates[("authority", "Blackburn with Darwen", "2020/21", "all_crime")] == (1, 2000, pytest.approx(0.5), 1)
+
+    harm = {r[:3]: r[3:] for r in query(warehouse_url, "select area_name, financial_year, category, crimes, volume_share, "
+                                                        "harm, harm_share, unweighted, weights_version "
+                                                        "from mart_crime_volume_harm where area_level = 'county'")}
+    # county 2020/21: Burglary 1 x 438, Robbery 2 x 746, Drugs 1 with no weight
+    assert harm[("Lancashire", "2020/21", "Burglary")] == (1, 0.25, 438.0, pytest.approx(438 / 1930), False, "v-test")
+    assert harm[("Lancashire", "2020/21", "Robbery")] == (2, 0.5, 1492.0, pytest.approx(1492 / 1930), False, "v-test")
+    assert harm[("Lancashire", "2020/21", "Drugs")] == (1, 0.25, None, None, True, "v-test")
+    for fy in ("2019/20", "2020/21"):
+        rows = [v for k, v in harm.items() if k[1] == fy]
+        assert sum(r[1] for r in rows) == pytest.approx(1.0)
+        assert sum(r[3] or 0 for r in rows) == pytest.approx(1.0)
+
+
 def test_marts_rebuild_only_what_a_feed_changes_in_dependency_order(tmp_path):
     (tmp_path / "a.sql").write_text("-- feeds: x\nselect 1 as v")
     (tmp_path / "b.sql").write_text("-- depends_on: a\nselect * from a")
     (tmp_path / "c.sql").write_text("-- feeds: y\nselect 2 as v")
+    (tmp_path / "d.sql").write_text("-- depends_on: a\n-- feeds: z\nselect * from a")
     marts = discover_marts(tmp_path)
-    assert build_order(marts, ["x"]) == ["a", "b"]
+    assert build_order(marts, ["x"]) == ["a", "b", "d"]
     assert build_order(marts, ["y"]) == ["c"]
-    assert build_order(marts) == ["a", "b", "c"]
+    assert build_order(marts, ["z"]) == ["a", "d"]
+    assert build_order(marts) == ["a", "b", "c", "d"]
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +163,18 @@ def both_loaded(tmp_path_factory, prefect_api):
 def test_duckdb_and_postgres_give_identical_facts_and_marts(both_loaded):
     facts = "select month, crime_type, authority_name, bcu, out_of_area, count(*) from fact_street_crime group by 1, 2, 3, 4, 5"
     assert sorted(query(both_loaded["duckdb"], facts), key=str) == sorted(query(both_loaded["postgres"], facts), key=str)
-    mart = "select * from mart_crime_trend"
-    duck, pg = (sorted(query(both_loaded[b], mart), key=str) for b in ("duckdb", "postgres"))
-    assert len(duck) == len(pg) > 0
-    for a, b in zip(duck, pg):
-        assert a[:-1] == b[:-1] and a[-1] == pytest.approx(b[-1])
+    marts = [r[0] for r in query(both_loaded["duckdb"], "select table_name from information_schema.tables "
+                                                        "where table_name like 'mart%' order by 1")]
+    assert {"mart_crime_trend", "mart_area_rates", "mart_crime_volume_harm", "mart_threat_ranking"} <= set(marts)
+    for mart in marts:
+        columns = [r[0] for r in query(both_loaded["duckdb"], "select column_name from information_schema.columns "
+                                                              f"where table_name = '{mart}' and column_name <> 'run_id' "
+                                                              "order by ordinal_position")]
+        sql = f"select {', '.join(columns)} from {mart}"
+        duck, pg = (sorted(query(both_loaded[b], sql), key=str) for b in ("duckdb", "postgres"))
+        assert len(duck) == len(pg) > 0, mart
+        for a, b in zip(duck, pg):
+            assert a == pytest.approx(b) if any(isinstance(x, float) for x in a) else a == b, (mart, a, b)
 
 
 @pytest.mark.postgres
@@ -126,3 +190,37 @@ def test_mart_crime_trend_equals_an_independent_pandas_computation(both_loaded):
     got = {k: v[0] for k, v in trend(url).items() if v[0] > 0}
     assert got == expected
     assert len({k[1] for k in got if k[0] == "authority"}) == 14
+
+
+@pytest.mark.postgres
+def test_rates_and_harm_equal_an_independent_pandas_computation(both_loaded):
+    from tests.conftest import SAMPLE
+
+    url = both_loaded["duckdb"]
+    facts = pd.DataFrame(query(url, "select crime_type, authority_name, out_of_area from fact_street_crime"),
+                         columns=["crime_type", "authority_name", "out_of_area"])
+    lookup = pd.read_csv(SAMPLE / "reference" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv")
+    population = pd.read_csv(SAMPLE / "reference" / "lancashire_population_2014_2020.csv")
+    pop = population[population["Year"] == 2019].merge(lookup, left_on="LSOA Code", right_on="LSOA11CD")
+    pop_by_authority = pop.groupby("LAD19NM")["Population"].sum()
+    crimes = facts[(~facts["out_of_area"]) & (facts["crime_type"] != "Anti-social behaviour")]
+    expected = (crimes.groupby("authority_name").size() * 1000 / pop_by_authority).sort_values(ascending=False)
+    got = query(url, "select area_name, rate_per_1000, rank from mart_area_rates where area_level = 'authority' "
+                     "and measure = 'all_crime' and financial_year = '2019/20' order by rank")
+    assert [name for name, _, _ in got] == list(expected.index)
+    assert [rate for _, rate, _ in got] == pytest.approx(list(expected.values))
+    assert [name for name, _, _ in got[:4]] == ["Blackpool", "Preston", "Burnley", "Blackburn with Darwen"]
+
+    weights = pd.read_csv(SAMPLE / "reference" / "css_weights_by_policeuk_crime_type.csv").set_index("police_uk_crime_type")
+    county = facts[facts["crime_type"] != "Anti-social behaviour"].groupby("crime_type").size()
+    harm = county * weights["median_weight"].reindex(county.index)
+    got = dict(query(url, "select category, harm_share from mart_crime_volume_harm "
+                          "where area_level = 'county' and financial_year = '2019/20'"))
+    assert got == pytest.approx((harm / harm.sum()).to_dict())
+
+
+@pytest.mark.postgres
+def test_threat_ranking_is_table_1(both_loaded):
+    rows = query(both_loaded["postgres"], "select rank, threat, organisational_risk_indicator from mart_threat_ranking order by rank")
+    assert len(rows) == 13
+    assert rows[0] == (1, "Gun & Knife Crime", 3) and rows[-1] == (13, "Robbery & Burglary", 1)

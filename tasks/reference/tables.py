@@ -1,0 +1,48 @@
+"""Reference tables published on their own: population, police.uk crime-type harm weights, threat ranking."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tasks.police_uk.schema import ASB
+
+# The police.uk weights are an approximation (the ONS weights of the offences inside each
+# police.uk type). The median is used: the mean of a type's offence weights counts each
+# offence once however rare, so a few rare severe offences (homicide inside "Violence and
+# sexual offences") would inflate the whole type; the median tracks the typical offence.
+POLICEUK_WEIGHT_STATISTIC = "median_weight"
+
+
+def with_lineage(table: pa.Table, sha256: str, run_id: str) -> pa.Table:
+    """Append the source file's hash and the run id to every row."""
+    n = table.num_rows
+    return table.append_column("source_sha256", pa.nulls(n, pa.string()).fill_null(sha256)).append_column(
+        "run_id", pa.nulls(n, pa.string()).fill_null(run_id)
+    )
+
+
+def weights_version(sha256: str) -> str:
+    """A harm figure's weights version: which statistic of which weights file."""
+    return f"policeuk-approx-{POLICEUK_WEIGHT_STATISTIC.split('_')[0]}@{sha256[:12]}"
+
+
+def conform_css_weights(table: pa.Table, sha256: str) -> pa.Table:
+    """The police.uk type weights with the one used for harm; ASB is not a crime and carries no harm."""
+    n = table.num_rows
+    is_asb = pc.equal(table["police_uk_crime_type"], ASB)
+    weight = pc.if_else(is_asb, pa.scalar(None, pa.float64()), table[POLICEUK_WEIGHT_STATISTIC])
+    return (
+        table.append_column("weight", weight)
+        .append_column("weight_statistic", pa.nulls(n, pa.string()).fill_null(POLICEUK_WEIGHT_STATISTIC))
+        .append_column("weights_version", pa.nulls(n, pa.string()).fill_null(weights_version(sha256)))
+    )
+
+
+CONFORM = {"css_weights_policeuk": conform_css_weights}
+
+
+def conform_reference_table(dataset: str, good: pa.Table, sha256: str, run_id: str) -> pa.Table:
+    """Validated rows -> the dataset's warehouse table rows."""
+    table = CONFORM.get(dataset, lambda t, _: t)(good, sha256)
+    return with_lineage(table, sha256, run_id)

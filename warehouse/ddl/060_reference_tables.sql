@@ -1,0 +1,32 @@
+create table if not exists ref_population (
+    year integer not null,
+    lsoa_code text not null,
+    population bigint not null,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table ref_population is 'One row per LSOA per year: ONS mid-year population estimate, the denominator of rates per 1,000.';
+
+create table if not exists ref_css_weights_policeuk (
+    police_uk_crime_type text not null,
+    n_offence_weights integer,
+    mean_weight float8,
+    median_weight float8,
+    min_weight float8,
+    max_weight float8,
+    weight float8,
+    weight_statistic text not null,
+    weights_version text not null,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table ref_css_weights_policeuk is 'One row per police.uk crime type: an approximate ONS Crime Severity Score weight (the median of its offences'' weights); ASB has none.';
+
+create table if not exists ref_threat_ranking (
+    rank integer not null,
+    threat text not null,
+    organisational_risk_indicator integer not null,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table ref_threat_ranking is 'One row per threat: the partnership''s MORILE ranking (Table 1), indicator 1-5 where 5 is least effectively mitigated.';

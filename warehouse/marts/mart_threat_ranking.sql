@@ -1,0 +1,15 @@
+-- mart_threat_ranking (E11): the partnership's threat ranking (Table 1 of the assessment).
+-- grain: one row per threat
+-- feeds: reference
+with
+
+ranking as (
+    select * from ref_threat_ranking
+),
+
+final as (
+    select rank, threat, organisational_risk_indicator, source_sha256, run_id
+    from ranking
+)
+
+select * from final
