@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import lake, landing, publish
+from tasks.feed import FileContext, MonthlyFeed
 from tasks.load_log import FileOutcome, record_rejection
 from tasks.runs import retry_on_io
 from tasks.settings import Settings
@@ -60,6 +61,25 @@ def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[st
     return build_marts(open_engine(settings.warehouse), feeds)
 
 
-def read_lake_table(path: Path) -> pa.Table:
-    """A curated table from the lake."""
-    return pq.read_table(path)
+@task(name="read", cache_policy=NO_CACHE)
+def read_file(feed: MonthlyFeed, landed: landing.LandedFile) -> pa.Table:
+    """Landed bytes -> Arrow with the feed's declared schema."""
+    return feed.read(landed.path, landed.source_name)
+
+
+@task(name="validate-raw", cache_policy=NO_CACHE)
+def validate_raw(feed: MonthlyFeed, table: pa.Table, month: dt.date, source: str):
+    """Raw suite: reject the file, or split good and quarantined rows."""
+    return feed.check_raw(table, month, source)
+
+
+@task(name="conform", cache_policy=NO_CACHE)
+def conform(feed: MonthlyFeed, good: pa.Table, ctx: FileContext) -> pa.Table:
+    """Typed, joined, flagged rows of the fact table."""
+    return feed.conform(good, ctx)
+
+
+@task(name="validate-curated", cache_policy=NO_CACHE)
+def validate_curated(feed: MonthlyFeed, curated: pa.Table, month: dt.date, source: str):
+    """Curated suite on the rows about to be published; any failure rejects the file."""
+    return feed.check_curated(curated, month, source)

@@ -60,6 +60,15 @@ LAYOUTS = [
         "max_weight": "max_weight",
     }, {"n_offence_weights": pa.int32(), "mean_weight": pa.float64(), "median_weight": pa.float64(),
         "min_weight": pa.float64(), "max_weight": pa.float64()}, table="ref_css_weights_policeuk"),
+    Layout("offence_classification", {
+        "offence_code": "offence_code", "offence_description": "offence_description", "offence_group": "offence_group",
+        "offence_subgroup": "offence_subgroup", "weight": "weight", "police_uk_crime_type": "police_uk_crime_type",
+        "weights_version": "weights_version",
+    }, {"weight": pa.float64()}, table="ref_offence_classification"),
+    Layout("serious_violence_rules", {
+        "rule": "rule_id", "label": "label", "offence_group": "offence_group", "offence_subgroup": "offence_subgroup",
+        "offence_code": "offence_code", "flag": "flag",
+    }, table="ref_serious_violence_rules"),
     Layout("threat_ranking", {
         "rank": "rank", "threat": "threat", "organisational_risk_indicator": "organisational_risk_indicator",
     }, {"rank": pa.int32(), "organisational_risk_indicator": pa.int32()}, table="ref_threat_ranking"),

@@ -30,3 +30,28 @@ create table if not exists ref_threat_ranking (
     run_id text not null
 );
 comment on table ref_threat_ranking is 'One row per threat: the partnership''s MORILE ranking (Table 1), indicator 1-5 where 5 is least effectively mitigated.';
+
+create table if not exists ref_offence_classification (
+    offence_code text not null,
+    offence_description text,
+    offence_group text,
+    offence_subgroup text,
+    weight float8,
+    police_uk_crime_type text,
+    weights_version text not null,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table ref_offence_classification is 'One row per Home Office offence code: description, group, subgroup, police.uk type and ONS Crime Severity Score weight of the version named.';
+
+create table if not exists ref_serious_violence_rules (
+    rule_id text not null,
+    label text,
+    offence_group text,
+    offence_subgroup text,
+    offence_code text,
+    flag text,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table ref_serious_violence_rules is 'The serious violence definition as rules: a crime is serious violence when every non-empty condition of any rule holds.';

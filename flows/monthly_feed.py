@@ -1,0 +1,76 @@
+"""Wiring shared by the monthly-file feeds: each file through the stage tasks, loads published in turn."""
+
+from __future__ import annotations
+
+from prefect import get_run_logger
+
+from tasks import stages
+from tasks.errors import FileRejected, SourceError
+from tasks.feed import FileContext, MonthFile, MonthlyFeed
+from tasks.load_log import FileOutcome
+from tasks.periods import month_label
+from tasks.publish import PartitionLoad
+from tasks.report import FeedReport
+from tasks.runs import release_memory
+from tasks.settings import Settings
+from tasks.validate import rule_counts
+
+
+def prepare_month_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Settings,
+                       run_id: str) -> tuple[FileOutcome, list[PartitionLoad] | None]:
+    """One file through every stage up to the lake; returns the warehouse loads to publish.
+
+    A rejected file is logged here (no loads) and leaves earlier loads untouched.
+    """
+    period = month_label(mf.month)
+    outcome = FileOutcome(run_id, feed.name, period, f"force={mf.force}", mf.file.name)
+    try:
+        landed = stages.land_file(mf.file, feed.name, period, settings, run_id)
+        outcome.source_sha256 = landed.sha256
+        ctx = FileContext(mf.force, mf.month, landed.sha256, run_id, extras)
+        raw = stages.read_file(feed, landed)
+        outcome.rows_in = raw.num_rows
+        good, bad, raw_result = stages.validate_raw(feed, raw, mf.month, mf.file.name)
+        del raw
+        outcome.raw_suite_success = raw_result.success
+        outcome.warnings += raw_result.warnings
+        curated = stages.conform(feed, good, ctx)
+        del good
+        cur_result = stages.validate_curated(feed, curated, mf.month, mf.file.name)
+        outcome.curated_suite_success = cur_result.success
+        outcome.warnings += cur_result.warnings
+        quarantined = feed.quarantine(bad, ctx)
+        outcome.rows_curated, outcome.rows_quarantined = curated.num_rows, quarantined.num_rows
+        outcome.quarantine_by_rule = rule_counts(quarantined)
+        outcome.message = feed.describe(curated)
+        keys = {"force": mf.force, "month": period}
+        curated_path = stages.write_lake(curated, settings, "curated", feed.name, keys)
+        quarantine_path = stages.write_lake(quarantined, settings, "quarantine", feed.name, keys)
+        return outcome, [
+            PartitionLoad(feed.fact_table, feed.curated_schema.names, curated.num_rows,
+                          {"force": mf.force, "month": mf.month}, parquet=curated_path),
+            PartitionLoad(feed.quarantine_table, feed.quarantine_schema.names, quarantined.num_rows,
+                          {"force": mf.force, "file_month": mf.month}, parquet=quarantine_path),
+        ]
+    except (FileRejected, SourceError) as exc:
+        outcome.message = getattr(exc, "reason", str(exc))
+        stages.log_rejection(settings, outcome)
+        return outcome, None
+
+
+def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings,
+                     run_id: str, report: FeedReport) -> None:
+    """Every file in turn; the previous file's warehouse load runs while the next is prepared."""
+    logger = get_run_logger()
+    publishing = None
+    for mf in files:
+        outcome, loads = prepare_month_file(feed, mf, extras, settings, run_id)
+        release_memory()
+        report.files.append(outcome)
+        if publishing is not None:
+            publishing.result()
+        publishing = stages.publish_partitions.submit(settings, loads, [outcome]) if loads else None
+        logger.info("%s %s: %s rows in, %s curated, %s quarantined %s", feed.name, month_label(mf.month),
+                    outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
+    if publishing is not None:
+        publishing.result()
