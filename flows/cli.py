@@ -35,10 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
     pol.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
     pol.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from data.police.uk first")
 
+    rec = ingest.add_parser("recorded-crime", parents=[common], help="the force's offence-coded crime extracts")
+    rec.add_argument("--source", help="folder (any depth), file or .zip of recorded_crime_YYYY-MM.csv (default: bundled generated year)")
+    rec.add_argument("--force", default="lancashire", help="police.uk slug of the force that sent them (default lancashire)")
+    rec.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
+
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
     run.add_argument("--reference-source")
     run.add_argument("--police-uk-source")
+    run.add_argument("--recorded-crime-source")
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
@@ -76,6 +82,10 @@ def _run(args) -> object:
 
         return ingest_police_uk(source=args.source, force=args.force, months=args.months,
                                 fetch_month=args.fetch_month, **_where(args))
+    if args.command == "ingest" and args.feed == "recorded-crime":
+        from flows.ingest_recorded_crime import ingest_recorded_crime
+
+        return ingest_recorded_crime(source=args.source, force=args.force, months=args.months, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow
 
@@ -84,7 +94,8 @@ def _run(args) -> object:
 
     if args.command == "run":
         return strategic_assessment(reference_source=args.reference_source, police_uk_source=args.police_uk_source,
-                                    force=args.force, months=args.months, **_where(args))
+                                    recorded_crime_source=args.recorded_crime_source, force=args.force,
+                                    months=args.months, **_where(args))
     return strategic_assessment(**_where(args))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pyarrow as pa
 from prefect import get_run_logger
@@ -19,19 +18,19 @@ def settings_for(workdir: str | None, lake_dir: str | None, warehouse_url: str |
     return get_settings(workdir=workdir, lake_dir=lake_dir, warehouse_url=warehouse_url)
 
 
-def dim_geography_path(settings: Settings) -> Path:
-    """Where the reference flow publishes dim_geography in the lake."""
-    return lake.partition_dir(settings.lake, "curated", "dim_geography") / "data.parquet"
+def load_reference_table(settings: Settings, name: str) -> pa.Table:
+    """A curated reference table from the lake, or an error that says how to load it."""
+    import pyarrow.parquet as pq
+
+    path = lake.partition_dir(settings.lake, "curated", name) / "data.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run `csp-pipeline ingest reference` first")
+    return pq.read_table(path)
 
 
 def load_dim_geography(settings: Settings) -> pa.Table:
     """The curated dim_geography, or an error that says how to load it."""
-    import pyarrow.parquet as pq
-
-    path = dim_geography_path(settings)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run `csp-pipeline ingest reference` first")
-    return pq.read_table(path)
+    return load_reference_table(settings, "dim_geography")
 
 
 def finish(report: FeedReport, settings: Settings) -> dict:

@@ -6,6 +6,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.ingest_police_uk import ingest_police_uk
+from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
 from flows.marts import build_marts_flow
 
@@ -18,13 +19,14 @@ class AssessmentFailed(Exception):
 def strategic_assessment(
     reference_source: str | None = None,
     police_uk_source: str | None = None,
+    recorded_crime_source: str | None = None,
     force: str = "lancashire",
     months: str | None = None,
     workdir: str | None = None,
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
 ) -> dict:
-    """Run reference, the police.uk feed and the marts; sources default to the bundled sample.
+    """Run reference, the police.uk and recorded-crime feeds and the marts; sources default to the bundled sample.
 
     The run ends Failed, with a summary naming each failed feed and why, when any feed failed.
     """
@@ -36,6 +38,8 @@ def strategic_assessment(
         ("reference", lambda: ingest_reference(source=reference_source, return_state=True, **where)),
         ("police_uk", lambda: ingest_police_uk(source=police_uk_source, force=force, months=months,
                                                rebuild_marts=False, return_state=True, **where)),
+        ("recorded_crime", lambda: ingest_recorded_crime(source=recorded_crime_source, force=force, months=months,
+                                                         rebuild_marts=False, return_state=True, **where)),
     ]
     for name, run in steps:
         state = run()

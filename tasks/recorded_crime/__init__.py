@@ -1,0 +1,1 @@
+"""The constabulary's offence-coded crime extract: schema, read, checks, conform and generate."""
