@@ -1,24 +1,29 @@
-# Two entry points for a fresh machine: `make demo` and `make test`. Each builds .venv if needed.
+# Two entry points for a fresh machine: `make demo` and `make test`, each in its own virtual
+# environment (.venv for the demo, .venv-test for the tests), built on first use.
 PYTHON ?= python3
-VENV ?= .venv
-BIN := $(VENV)/bin
 
 .PHONY: demo test bench clean
 
-demo: $(VENV)/.installed
-	$(BIN)/csp-pipeline demo
+demo: .venv/.installed
+	.venv/bin/csp-pipeline demo
 
-test: $(VENV)/.installed
-	$(BIN)/pytest
+test: .venv-test/.installed
+	.venv-test/bin/pytest
 
-bench: $(VENV)/.installed
-	$(BIN)/python bench/police_uk.py
+bench: .venv/.installed
+	.venv/bin/python bench/police_uk.py
 
-$(VENV)/.installed: pyproject.toml constraints.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+.venv/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv .venv
+	.venv/bin/pip install --quiet --upgrade pip
+	.venv/bin/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+.venv-test/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv .venv-test
+	.venv-test/bin/pip install --quiet --upgrade pip
+	.venv-test/bin/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
 clean:
-	rm -rf $(VENV) var bench/out
+	rm -rf .venv .venv-test var bench/out

@@ -33,9 +33,18 @@ def load_dim_geography(settings: Settings) -> pa.Table:
     return load_reference_table(settings, "dim_geography")
 
 
-def finish(report: FeedReport, settings: Settings) -> dict:
-    """Publish the run's artifacts and report file; raise FeedFailed when anything was rejected."""
+def finish(report: FeedReport, settings: Settings, source: str | None = None) -> dict:
+    """Publish the run's artifacts and report file; raise FeedFailed when anything was rejected.
+
+    A source that could not be read at all (missing, not an archive, no files) gets its own
+    load-log row, so the log shows every failed run, not only the files that were read.
+    """
     logger = get_run_logger()
+    if report.error and source is not None:
+        from tasks import stages
+        from tasks.load_log import FileOutcome
+
+        stages.log_rejection(settings, FileOutcome(report.run_id, report.feed, None, None, source, message=report.error))
     key = report.feed.replace("_", "-")
     create_table_artifact(key=f"{key}-files", table=report.table_rows() or [{"file": "none"}],
                           description=f"{report.feed}: rows in, curated and quarantined per file")

@@ -14,13 +14,13 @@ from tasks.police_uk.feed import STREET
 from tasks.police_uk.fetch import PoliceUkClient
 from tasks.police_uk.schema import FEED
 from tasks.report import FeedReport
-from tasks.runs import current_run_id
+from tasks.runs import current_run_id, retry_on_io
 from tasks.settings import SAMPLE_DIR, Settings
 
 SAMPLE_SOURCE = str(SAMPLE_DIR / "police_uk" / "lancashire-street-2019-12_2020-03.zip")
 
 
-@task(name="fetch-archive", retries=1, retry_delay_seconds=30)
+@task(name="fetch-archive", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_on_io)
 def fetch_archive(settings: Settings, month: str) -> str:
     """Download a data.police.uk monthly archive (the client retries inside; one more try here)."""
     client = PoliceUkClient(settings.police_uk_base_url, settings.http_timeout, settings.http_retries)
@@ -61,7 +61,7 @@ def ingest_police_uk(
         area = force_area(dim, force)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
-        return finish(report, settings)
+        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
     logger.info("%d street file(s) for %s", len(files), force)
     load_month_files(STREET, files, {"dim": dim, "area": area}, settings, run_id, report)
     if rebuild_marts and any(f.status == "loaded" for f in report.files):

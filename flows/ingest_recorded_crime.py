@@ -65,7 +65,7 @@ def ingest_recorded_crime(
         }
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
-        return finish(report, settings)
+        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
     feed = make_feed(extras["classification"]["offence_code"].to_pylist())
     logger.info("%d extract(s) for %s", len(files), force)
     load_month_files(feed, files, extras, settings, run_id, report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import get_run_logger
 
-from tasks import stages
+from tasks import lake, stages
 from tasks.errors import FileRejected, SourceError
 from tasks.feed import FileContext, MonthFile, MonthlyFeed
 from tasks.load_log import FileOutcome
@@ -44,8 +44,8 @@ def prepare_month_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings:
         outcome.quarantine_by_rule = rule_counts(quarantined)
         outcome.message = feed.describe(curated)
         keys = {"force": mf.force, "month": period}
-        curated_path = stages.write_lake(curated, settings, "curated", feed.name, keys)
-        quarantine_path = stages.write_lake(quarantined, settings, "quarantine", feed.name, keys)
+        curated_path = stages.write_lake(curated, settings, "curated", feed.name, keys, ("force", "month"))
+        quarantine_path = stages.write_lake(quarantined, settings, "quarantine", feed.name, keys, ("force", "file_month"))
         return outcome, [
             PartitionLoad(feed.fact_table, feed.curated_schema.names, curated.num_rows,
                           {"force": mf.force, "month": mf.month}, parquet=curated_path),
@@ -58,19 +58,34 @@ def prepare_month_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings:
         return outcome, None
 
 
+def await_load(pending: tuple | None, settings: Settings) -> None:
+    """Wait for a submitted warehouse load; if it failed, drop its staged lake files and log the failure.
+
+    The previous good state stands in both lake and warehouse, and the run will end Failed.
+    """
+    if pending is None:
+        return
+    future, outcome, loads = pending
+    try:
+        future.result()
+    except Exception as exc:  # noqa: BLE001  recorded on the file's outcome, the run's report and the load log
+        for load in loads:
+            lake.discard(load.parquet)
+        outcome.message = f"warehouse load failed, previous state kept: {exc!r}"
+        stages.log_rejection(settings, outcome, "failed")
+
+
 def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings,
                      run_id: str, report: FeedReport) -> None:
     """Every file in turn; the previous file's warehouse load runs while the next is prepared."""
     logger = get_run_logger()
-    publishing = None
+    pending = None
     for mf in files:
         outcome, loads = prepare_month_file(feed, mf, extras, settings, run_id)
         release_memory()
         report.files.append(outcome)
-        if publishing is not None:
-            publishing.result()
-        publishing = stages.publish_partitions.submit(settings, loads, [outcome]) if loads else None
+        await_load(pending, settings)
+        pending = (stages.publish_partitions.submit(settings, loads, [outcome]), outcome, loads) if loads else None
         logger.info("%s %s: %s rows in, %s curated, %s quarantined %s", feed.name, month_label(mf.month),
                     outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
-    if publishing is not None:
-        publishing.result()
+    await_load(pending, settings)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import pyarrow as pa
 
+from tasks.errors import SourceError
 from tasks.periods import in_range, parse_month
 from tasks.sources import SourceFile
 from tasks.validate import SuiteOutcome
@@ -68,4 +69,9 @@ def find_month_files(source, name: re.Pattern[str], force: str | None,
         file_force = m.groupdict().get("force") or default_force
         if (force is None or file_force == force) and in_range(month, months):
             found.append(MonthFile(f, month, file_force))
-    return sorted(found, key=lambda s: (s.force, s.month))
+    found.sort(key=lambda s: (s.force, s.month, s.file.name))
+    twice = [(a, b) for a, b in zip(found, found[1:]) if (a.force, a.month) == (b.force, b.month)]
+    if twice:
+        pairs = "; ".join(f"{a.force} {a.month:%Y-%m}: {a.file.name} and {b.file.name}" for a, b in twice)
+        raise SourceError(f"the source holds the same month twice, so which to load is ambiguous ({pairs}): pass one")
+    return found

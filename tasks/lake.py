@@ -1,4 +1,5 @@
-"""The lake: curated and quarantine Parquet, hive-partitioned, written to a temp name then renamed."""
+"""The lake: curated and quarantine Parquet, hive-partitioned (key=value folders, keys not repeated
+inside the files), staged under a temp name and promoted only once the warehouse load has committed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+DATA_FILE = "data.parquet"
+
 
 def partition_dir(lake: Path, zone: str, dataset: str, **keys: str) -> Path:
     """lake/<zone>/<dataset>/k1=v1/k2=v2."""
@@ -18,15 +21,30 @@ def partition_dir(lake: Path, zone: str, dataset: str, **keys: str) -> Path:
     return path
 
 
-def write_partition(table: pa.Table, folder: Path) -> Path:
-    """Replace the partition's single data file atomically: readers see the old file or the new one."""
+def stage(table: pa.Table, folder: Path) -> Path:
+    """Write the partition's next data file beside the current one; readers still see the current one."""
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / "data.parquet"
-    tmp = folder / f".data-{uuid.uuid4().hex}.parquet.tmp"
+    staged = folder / f".staged-{uuid.uuid4().hex}.parquet"
     try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        pq.write_table(table, staged, compression="zstd")
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def promote(staged: Path, empty: bool = False) -> Path:
+    """Make the staged file the partition's data file (atomic rename); an empty partition has no file."""
+    final = staged.parent / DATA_FILE
+    if empty:
+        staged.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+    else:
+        os.replace(staged, final)
     return final
+
+
+def discard(staged: Path | None) -> None:
+    """Drop a staged file whose load did not commit; the partition keeps its previous file."""
+    if staged is not None:
+        staged.unlink(missing_ok=True)

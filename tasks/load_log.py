@@ -68,9 +68,9 @@ def insert_log_rows(conn: sa.Connection, outcomes: list[FileOutcome]) -> None:
     )
 
 
-def record_rejection(engine: sa.Engine, outcome: FileOutcome) -> None:
-    """Log a rejected file on its own; the data it would have replaced stays as it was."""
-    outcome.status = "rejected"
+def record_rejection(engine: sa.Engine, outcome: FileOutcome, status: str = "rejected") -> None:
+    """Log a rejected file (or a failed load) on its own; the data it would have replaced stays as it was."""
+    outcome.status = status
     outcome.finished_at = utcnow()
     with engine.begin() as conn:
         insert_log_rows(conn, [outcome])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import sqlalchemy as sa
 
+from tasks import lake
 from tasks.load_log import FileOutcome, insert_log_rows
 from warehouse.load import bulk_insert_arrow, bulk_insert_parquet
 
@@ -18,7 +21,8 @@ class LoadMismatch(Exception):
 
 @dataclass
 class PartitionLoad:
-    """Rows that replace one partition of a table: the partition's key, and the rows as Parquet or Arrow."""
+    """Rows that replace one partition of a table: the partition's key (also the values of its key
+    columns, which the lake files do not repeat), and the rows as staged Parquet or in-memory Arrow."""
 
     table: str
     columns: list[str]
@@ -32,15 +36,32 @@ def _where(where: dict[str, object]) -> str:
     return " and ".join(f"{k} = :{k}" for k in where) or "true"
 
 
+# DuckDB lets two connections of one process insert into the same partition concurrently
+# (inserts never conflict under its MVCC); one process is all that can open the file, so a
+# process-wide lock serialises its loads.
+_DUCKDB_LOADS = threading.Lock()
+
+
+def _lock(conn: sa.Connection, load: PartitionLoad) -> None:
+    """PostgreSQL: one writer per partition, so two concurrent first loads cannot both insert."""
+    if conn.dialect.name == "postgresql":
+        key = f"{load.table}:" + ":".join(f"{k}={v}" for k, v in sorted(load.where.items()))
+        conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOutcome]) -> None:
-    """Delete each partition, bulk-insert its rows, check the count, log: all or nothing."""
-    with engine.begin() as conn:
+    """Delete each partition, bulk-insert its rows, check the count, log: all or nothing.
+
+    Staged lake files are promoted only after the commit, so lake and warehouse move together.
+    """
+    with _DUCKDB_LOADS if engine.dialect.name == "duckdb" else nullcontext(), engine.begin() as conn:
         for load in loads:
+            _lock(conn, load)
             where = _where(load.where)
             conn.execute(sa.text(f"delete from {load.table} where {where}"), load.where)
             if load.expected_rows:
                 if load.parquet is not None:
-                    bulk_insert_parquet(conn, load.table, load.parquet, load.columns)
+                    bulk_insert_parquet(conn, load.table, load.parquet, load.columns, load.where)
                 else:
                     bulk_insert_arrow(conn, load.table, load.arrow, load.columns)
             found = conn.execute(
@@ -53,3 +74,6 @@ def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOu
         for outcome in outcomes:
             outcome.status = "loaded"
         insert_log_rows(conn, outcomes)
+    for load in loads:
+        if load.parquet is not None and load.parquet.name.startswith(".staged-"):
+            lake.promote(load.parquet, empty=load.expected_rows == 0)

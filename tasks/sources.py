@@ -78,8 +78,13 @@ class ZipSource:
 
     def _opener(self, member: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
         def open_member() -> IO[bytes]:
+            name = f"{self.path}!{member.filename}"
             archive = zipfile.ZipFile(self.path)
-            return _MemberStream(archive, archive.open(member), f"{self.path}!{member.filename}")
+            try:
+                return _MemberStream(archive, archive.open(member), name)
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                archive.close()
+                raise SourceError(f"{name} is truncated or corrupt: {exc}") from exc
 
         return open_member
 

@@ -34,13 +34,11 @@ def land_file(source: SourceFile, feed: str, period: str, settings: Settings, ru
 
 
 @task(name="write-lake", **IO_RETRIES)
-def write_lake(table: pa.Table, settings: Settings, zone: str, dataset: str, keys: dict[str, str]) -> Path | None:
-    """Replace a lake partition with the table; an empty quarantine removes the old file instead."""
+def write_lake(table: pa.Table, settings: Settings, zone: str, dataset: str, keys: dict[str, str],
+               key_columns: tuple[str, ...] = ()) -> Path:
+    """Stage the partition's next file, without the key columns its folder names; publish promotes it."""
     folder = lake.partition_dir(settings.lake, zone, dataset, **keys)
-    if table.num_rows == 0 and zone == "quarantine":
-        (folder / "data.parquet").unlink(missing_ok=True)
-        return None
-    return lake.write_partition(table, folder)
+    return lake.stage(table.drop_columns([c for c in key_columns if c in table.column_names]), folder)
 
 
 @task(name="publish", **IO_RETRIES)
@@ -50,9 +48,9 @@ def publish_partitions(settings: Settings, loads: list[publish.PartitionLoad], o
 
 
 @task(name="log-rejection", **IO_RETRIES)
-def log_rejection(settings: Settings, outcome: FileOutcome) -> None:
-    """Record a rejected file in the load log."""
-    record_rejection(open_engine(settings.warehouse), outcome)
+def log_rejection(settings: Settings, outcome: FileOutcome, status: str = "rejected") -> None:
+    """Record a rejected file (or a load that failed) in the load log."""
+    record_rejection(open_engine(settings.warehouse), outcome, status)
 
 
 @task(name="build-marts", **IO_RETRIES)

@@ -15,16 +15,31 @@ from warehouse.engine import is_duckdb
 COPY_BATCH_ROWS = 100_000
 
 
-def bulk_insert_parquet(conn: sa.Connection, table: str, path: Path, columns: list[str]) -> int:
-    """Append the Parquet file's rows to the table inside the caller's transaction; returns rows written."""
+def bulk_insert_parquet(conn: sa.Connection, table: str, path: Path, columns: list[str],
+                        constants: dict | None = None) -> None:
+    """Append the Parquet file's rows to the table inside the caller's transaction.
+
+    `constants` fill the columns the file does not hold (a lake partition's key columns).
+    """
+    constants = constants or {}
     cols = ", ".join(f'"{c}"' for c in columns)
     if is_duckdb(conn):
-        result = conn.execute(
-            sa.text(f"insert into {table} ({cols}) select {cols} from read_parquet(:path, hive_partitioning = false)"),
-            {"path": str(path)},
+        select = ", ".join(f":{c}" if c in constants else f'"{c}"' for c in columns)
+        conn.execute(
+            sa.text(f"insert into {table} ({cols}) select {select} from read_parquet(:_path, hive_partitioning = false)"),
+            {"_path": str(path), **constants},
         )
-        return result.rowcount
-    return _copy_arrow(conn, table, pq.ParquetFile(path), columns)
+        return
+    stored = [c for c in columns if c not in constants]
+    batches = (_with_constants(b, constants, columns) for b in pq.ParquetFile(path).iter_batches(COPY_BATCH_ROWS, columns=stored))
+    _copy_batches(conn, table, batches, columns)
+
+
+def _with_constants(batch: pa.RecordBatch, constants: dict, columns: list[str]) -> pa.RecordBatch:
+    """The batch with each constant as a full column, in the table's column order."""
+    arrays = {name: batch.column(name) for name in batch.schema.names}
+    arrays.update({name: pa.array([value] * batch.num_rows) for name, value in constants.items()})
+    return pa.RecordBatch.from_arrays([arrays[c] for c in columns], names=columns)
 
 
 def bulk_insert_arrow(conn: sa.Connection, table: str, data: pa.Table, columns: list[str]) -> int:
@@ -40,11 +55,6 @@ def bulk_insert_arrow(conn: sa.Connection, table: str, data: pa.Table, columns: 
             raw.unregister("_csp_incoming")
         return data.num_rows
     return _copy_batches(conn, table, data.to_batches(COPY_BATCH_ROWS), columns)
-
-
-def _copy_arrow(conn: sa.Connection, table: str, parquet: pq.ParquetFile, columns: list[str]) -> int:
-    """COPY a Parquet file batch by batch, so memory stays at one batch."""
-    return _copy_batches(conn, table, parquet.iter_batches(COPY_BATCH_ROWS, columns=columns), columns)
 
 
 def _copy_batches(conn: sa.Connection, table: str, batches, columns: list[str]) -> int:

@@ -8,12 +8,13 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from tasks.police_uk.checks import check_raw
 from tasks.police_uk.read import read_street
 from tasks.settings import EXPECTATIONS_DIR
-from tasks.validate import build_suite, load_suite_spec, split_rows, validate_frame
+from tasks.validate import build_suite, load_suite_spec, validate_frame
 from tests.conftest import SAMPLE_ZIP
 
 SUITES = sorted(EXPECTATIONS_DIR.glob("*/*.json"))
@@ -53,25 +54,34 @@ BAD_CASES = {
 }
 
 
+def with_values(table: pa.Table, row: int, values: dict) -> pa.Table:
+    """The table with some cells of one row replaced."""
+    for column, value in values.items():
+        cells = table[column].to_pylist()
+        cells[row] = value
+        index = table.column_names.index(column)
+        table = table.set_column(index, column, pa.array(cells, table.schema.field(column).type))
+    return table
+
+
 @pytest.mark.parametrize("rule", sorted(BAD_CASES))
 def test_each_known_bad_value_is_caught_by_its_rule(real_month, rule):
+    import datetime as dt
+
     column, value = BAD_CASES[rule]
-    frame = real_month.drop_columns(["source_row"]).to_pandas()
-    target = int(np.flatnonzero(frame["Crime ID"].notna().to_numpy())[3])
-    frame.loc[target, column] = value
-    outcome = validate_frame(frame, "police_uk_street", "raw", {"file_month": ["2020-01"]})
+    target = int(np.flatnonzero(real_month["Crime ID"].is_valid().to_numpy(zero_copy_only=False))[3])
+    good, bad, outcome = check_raw(with_values(real_month, target, {column: value}), dt.date(2020, 1, 1), "t")
     assert sorted(outcome.row_failures) == rule.split(";")
-    assert all(v.tolist() == [target] for v in outcome.row_failures.values())
-    good, bad = split_rows(real_month, outcome.row_failures)
-    assert bad.column("rule").to_pylist() == [rule] and good.num_rows + 1 == real_month.num_rows
+    assert bad.column("rule").to_pylist() == [rule] and bad.column("source_row").to_pylist() == [target + 1]
+    assert good.num_rows + 1 == real_month.num_rows
 
 
 def test_an_asb_row_with_an_outcome_and_an_id_breaks_both_rules(real_month):
-    frame = real_month.drop_columns(["source_row"]).to_pandas()
-    target = int(np.flatnonzero((frame["Crime type"] == "Anti-social behaviour").to_numpy())[0])
-    frame.loc[target, ["Crime ID", "Last outcome category"]] = ["a" * 64, "Local resolution"]
-    outcome = validate_frame(frame, "police_uk_street", "raw", {"file_month": ["2020-01"]})
-    _, bad = split_rows(real_month, outcome.row_failures)
+    import datetime as dt
+
+    target = real_month["Crime type"].to_pylist().index("Anti-social behaviour")
+    changed = with_values(real_month, target, {"Crime ID": "a" * 64, "Last outcome category": "Local resolution"})
+    _, bad, _ = check_raw(changed, dt.date(2020, 1, 1), "t")
     assert bad.column("rule").to_pylist() == ["asb_has_no_outcome;crime_id_iff_not_asb"]
 
 

@@ -17,6 +17,7 @@ import yaml
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_reference import ingest_reference
 from flows.strategic_assessment import AssessmentFailed, strategic_assessment
+from tasks.report import FeedFailed
 from tests.conftest import REPO, SAMPLE_ZIP, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -37,16 +38,35 @@ def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
     ingest_reference(**where)
     ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
     before = query(url, "select count(*), max(run_id) from fact_street_crime")
+    partition = tmp_path / "var" / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-01"
+    lake_before = (partition / "data.parquet").read_bytes()
     import tasks.publish
 
-    def crash(conn, table, path, columns):
-        raise OSError("disk went away mid-load")
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed mid-load")
 
     monkeypatch.setattr(tasks.publish, "bulk_insert_parquet", crash)
-    with pytest.raises(OSError, match="disk went away"):
+    with pytest.raises(FeedFailed, match="warehouse load failed, previous state kept: RuntimeError"):
         ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
     assert query(url, "select count(*), max(run_id) from fact_street_crime") == before
-    assert query(url, "select count(*) from etl_load_log where feed = 'police_uk_street'") == [(1,)]
+    assert (partition / "data.parquet").read_bytes() == lake_before          # the lake kept its file
+    assert [p.name for p in partition.iterdir()] == ["data.parquet"]          # and no staged leftovers
+    assert query(url, "select status from etl_load_log where feed = 'police_uk_street' order by finished_at") == [
+        ("loaded",), ("failed",)]
+
+
+def test_the_lake_reads_as_a_hive_partitioned_dataset_matching_the_warehouse(tmp_path):
+    import pyarrow.dataset as ds
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
+    ingest_reference(**where)
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12:2020-01", **where)
+    dataset = ds.dataset(tmp_path / "var" / "lake" / "curated" / "police_uk_street", format="parquet", partitioning="hive")
+    table = dataset.to_table()
+    by_month = {m: n for m, n in zip(*table.group_by("month").aggregate([("month", "count")]).to_pydict().values())}
+    assert by_month == {"2019-12": 14748, "2020-01": 16153}
+    assert set(table["force"].to_pylist()) == {"lancashire"}
 
 
 @pytest.fixture

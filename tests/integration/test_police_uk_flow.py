@@ -85,9 +85,13 @@ def test_real_months_need_no_quarantine_and_keep_their_quirks(loaded):
 
 
 def test_rerunning_the_same_months_changes_nothing(loaded):
-    before = fact_counts(loaded["url"])
+    content = ("select month, crime_id, crime_id_occurrence, crime_type, lsoa_code, authority_name, bcu, out_of_area, "
+               "last_outcome_category, source_row, source_sha256 from fact_street_crime")
+    before = sorted(query(loaded["url"], content), key=str)
+    mart_before = sorted(query(loaded["url"], "select * from mart_crime_trend"), key=str)
     ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01:2020-02", **loaded["where"])
-    assert fact_counts(loaded["url"]) == before
+    assert sorted(query(loaded["url"], content), key=str) == before
+    assert sorted(query(loaded["url"], "select * from mart_crime_trend"), key=str) == mart_before
     (rows, distinct), = query(loaded["url"], "select count(*), count(distinct source_sha256 || ':' || cast(source_row as text)) from fact_street_crime")
     assert rows == distinct == 64338
     runs = query(loaded["url"], "select count(distinct run_id) from etl_load_log where feed = 'police_uk_street' and period = '2020-01'")
@@ -121,6 +125,8 @@ def test_a_truncated_zip_gives_a_clear_error_and_leaves_earlier_loads(loaded, tm
         ingest_police_uk(source=str(truncated), **loaded["where"])
     assert "not a readable zip archive (truncated or corrupt)" in str(err.value)
     assert fact_counts(loaded["url"]) == before
+    logged = query(loaded["url"], "select status, message from etl_load_log where source_name = :s", s=str(truncated))
+    assert len(logged) == 1 and logged[0][0] == "rejected" and "truncated or corrupt" in logged[0][1]
 
 
 def edit_rows(month: str, edits) -> tuple[str, list[str], list[list[str]]]:

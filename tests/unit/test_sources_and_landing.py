@@ -84,3 +84,22 @@ def test_landing_names_files_by_hash_and_logs_every_landing(tmp_path):
     manifest = read_manifest(tmp_path / "landing")
     assert [m["run_id"] for m in manifest] == ["run-1", "run-2"]
     assert manifest[0]["size"] == len(HEADER) and manifest[0]["period"] == "2020-01"
+
+
+def test_the_same_month_twice_in_a_source_is_refused_naming_both(tmp_path):
+    make_archive_tree(tmp_path / "a")
+    make_archive_tree(tmp_path / "b")
+    with pytest.raises(SourceError, match="same month twice.*lancashire 2020-01: .*a/2020-01.* and .*b/2020-01"):
+        find_street_files(open_source(tmp_path), "lancashire", None)
+
+
+def test_a_corrupt_member_header_is_a_source_error(tmp_path):
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("2020-01/2020-01-lancashire-street.csv", HEADER * 10)
+    data = bytearray(archive.read_bytes())
+    data[0:4] = b"XXXX"  # the member's local header signature
+    archive.write_bytes(bytes(data))
+    member = ZipSource(archive).list_files(re.compile("street"))[0]
+    with pytest.raises(SourceError, match="truncated or corrupt"):
+        land(member, "police_uk_street", "2020-01", tmp_path / "landing", "run-1")
