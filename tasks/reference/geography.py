@@ -69,6 +69,8 @@ LAYOUTS = [
         "rule": "rule_id", "label": "label", "offence_group": "offence_group", "offence_subgroup": "offence_subgroup",
         "offence_code": "offence_code", "flag": "flag",
     }, table="ref_serious_violence_rules"),
+    Layout("age_bands", {"band_set": "band_set", "label": "label", "min_age": "min_age", "max_age": "max_age"},
+           {"min_age": pa.int32(), "max_age": pa.int32()}, table="ref_age_bands"),
     Layout("threat_ranking", {
         "rank": "rank", "threat": "threat", "organisational_risk_indicator": "organisational_risk_indicator",
     }, {"rank": pa.int32(), "organisational_risk_indicator": pa.int32()}, table="ref_threat_ranking"),

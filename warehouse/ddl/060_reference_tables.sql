@@ -55,3 +55,13 @@ create table if not exists ref_serious_violence_rules (
     run_id text not null
 );
 comment on table ref_serious_violence_rules is 'The serious violence definition as rules: a crime is serious violence when every non-empty condition of any rule holds.';
+
+create table if not exists ref_age_bands (
+    band_set text not null,
+    label text not null,
+    min_age integer not null,
+    max_age integer not null,
+    source_sha256 text not null,
+    run_id text not null
+);
+comment on table ref_age_bands is 'Age bands by use (victim_offender, reoffender): inclusive min and max age; configurable, every age covered.';

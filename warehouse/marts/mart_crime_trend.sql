@@ -1,76 +1,82 @@
--- mart_crime_trend (E1): recorded crime and ASB by area, financial year and crime type,
--- with the previous year's count and the change.
+-- mart_crime_trend (E1): recorded crime and ASB by area, financial year and category, with the
+-- previous year's count and the change; police.uk by its 14 types, the force extract by HO
+-- offence group ('Unclassified' where the code is not in the classification).
 -- grain: one row per source, force, area_level, area_code, financial_year, crime_type
--- feeds: police_uk_street
+-- feeds: police_uk_street, recorded_crime, reference
 -- County = every row the force published; BCU and authority = rows whose LSOA lies in them,
 -- so unlocated and out-of-area rows count for the county only. A year with months missing
 -- says so in months_covered; zero means no rows in a year that has data.
 with
 
-street as (
-    select force, force_area_code, force_area_name, month, crime_type, out_of_area,
-           authority_code, authority_name, bcu
+crimes as (
+    select 'police_uk' as source, 'police_uk_type' as classification, force, force_area_code,
+           force_area_name, month, crime_type, out_of_area, authority_code, authority_name, bcu
     from fact_street_crime
+    union all
+    select 'force_extract', 'offence_group', force, force_area_code, force_area_name, month,
+           coalesce(offence_group, 'Unclassified'), out_of_area, authority_code, authority_name, bcu
+    from fact_recorded_crime
 ),
 
 dated as (
     select
-        street.*,
+        crimes.*,
         case when extract(month from month) >= 4
              then cast(extract(year from month) as integer)
              else cast(extract(year from month) as integer) - 1
         end as fy_start
-    from street
+    from crimes
 ),
 
 area_rows as (
-    select 'county' as area_level, force_area_code as area_code, force_area_name as area_name,
+    select source, 'county' as area_level, force_area_code as area_code, force_area_name as area_name,
            force, fy_start, crime_type
     from dated
     union all
-    select 'bcu', bcu, bcu, force, fy_start, crime_type
+    select source, 'bcu', bcu, bcu, force, fy_start, crime_type
     from dated
     where not out_of_area and bcu is not null
     union all
-    select 'authority', authority_code, authority_name, force, fy_start, crime_type
+    select source, 'authority', authority_code, authority_name, force, fy_start, crime_type
     from dated
     where not out_of_area and authority_code is not null
 ),
 
 coverage as (
-    select force, fy_start, count(distinct month) as months_covered
+    select source, force, fy_start, count(distinct month) as months_covered
     from dated
-    group by force, fy_start
+    group by source, force, fy_start
 ),
 
 areas as (
-    select distinct area_level, area_code, area_name, force from area_rows
+    select distinct source, area_level, area_code, area_name, force from area_rows
 ),
 
 crime_types as (
-    select distinct crime_type from dated
+    select distinct source, classification, crime_type from dated
 ),
 
 counts as (
-    select force, area_level, area_code, fy_start, crime_type, count(*) as crimes
+    select source, force, area_level, area_code, fy_start, crime_type, count(*) as crimes
     from area_rows
-    group by force, area_level, area_code, fy_start, crime_type
+    group by source, force, area_level, area_code, fy_start, crime_type
 ),
 
 filled as (
-    select a.force, a.area_level, a.area_code, a.area_name, c.fy_start, c.months_covered,
-           t.crime_type, coalesce(n.crimes, 0) as crimes
+    select a.source, t.classification, a.force, a.area_level, a.area_code, a.area_name, c.fy_start,
+           c.months_covered, t.crime_type, coalesce(n.crimes, 0) as crimes
     from areas a
-    join coverage c on c.force = a.force
-    cross join crime_types t
+    join coverage c on c.source = a.source and c.force = a.force
+    join crime_types t on t.source = a.source
     left join counts n
-        on n.force = a.force and n.area_level = a.area_level and n.area_code = a.area_code
-       and n.fy_start = c.fy_start and n.crime_type = t.crime_type
+        on n.source = a.source and n.force = a.force and n.area_level = a.area_level
+       and n.area_code = a.area_code and n.fy_start = c.fy_start and n.crime_type = t.crime_type
 ),
 
 final as (
     select
-        'police_uk' as source,
+        cur.source,
+        cur.classification,
         cur.force,
         cur.area_level,
         cur.area_code,
@@ -88,7 +94,7 @@ final as (
         end as change_ratio
     from filled cur
     left join filled prev
-        on prev.force = cur.force and prev.area_level = cur.area_level
+        on prev.source = cur.source and prev.force = cur.force and prev.area_level = cur.area_level
        and prev.area_code = cur.area_code and prev.crime_type = cur.crime_type
        and prev.fy_start = cur.fy_start - 1
 )

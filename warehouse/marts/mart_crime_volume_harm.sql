@@ -4,27 +4,74 @@
 -- depends_on: mart_crime_trend
 -- feeds: reference
 -- police.uk types use the approximate type-level weights (ref_css_weights_policeuk); ASB is
--- not a crime and carries no harm, so it is left out of both shares. A category without a
--- weight keeps its count and volume share, with null harm ("unweighted").
+-- not a crime and carries no harm, so it is left out of both shares. The force extract uses
+-- each crime's offence-code weight, grouped by HO offence group. Crimes without a weight keep
+-- their count and volume share and are counted in unweighted_crimes; a category with no
+-- weighted crime has null harm, never zero.
 with
 
 trend as (
     select * from mart_crime_trend where crime_type <> 'Anti-social behaviour'
 ),
 
-weights as (
+policeuk_weights as (
     select police_uk_crime_type, weight, weights_version from ref_css_weights_policeuk
 ),
 
+extract_crimes as (
+    select
+        force, force_area_code, force_area_name, coalesce(offence_group, 'Unclassified') as category,
+        weight, weights_version, out_of_area, authority_code, bcu,
+        case when extract(month from month) >= 4
+             then cast(extract(year from month) as integer)
+             else cast(extract(year from month) as integer) - 1
+        end as fy_start
+    from fact_recorded_crime
+),
+
+extract_areas as (
+    select 'county' as area_level, force_area_code as area_code, force, fy_start, category, weight, weights_version
+    from extract_crimes
+    union all
+    select 'bcu', bcu, force, fy_start, category, weight, weights_version
+    from extract_crimes where not out_of_area and bcu is not null
+    union all
+    select 'authority', authority_code, force, fy_start, category, weight, weights_version
+    from extract_crimes where not out_of_area and authority_code is not null
+),
+
+extract_harm as (
+    select force, area_level, area_code, fy_start, category,
+           sum(weight) as harm, count(weight) as weighted_crimes, max(weights_version) as weights_version
+    from extract_areas
+    group by force, area_level, area_code, fy_start, category
+),
+
 weighted as (
-    select t.*, w.weight, w.weights_version, t.crimes * w.weight as harm
+    select t.source, t.force, t.area_level, t.area_code, t.area_name, t.financial_year,
+           t.financial_year_start, t.months_covered, t.classification, t.crime_type as category, t.crimes,
+           t.crimes * w.weight as harm,
+           case when w.weight is null then t.crimes else 0 end as unweighted_crimes,
+           (select max(weights_version) from policeuk_weights) as weights_version
     from trend t
-    left join weights w on w.police_uk_crime_type = t.crime_type
+    left join policeuk_weights w on w.police_uk_crime_type = t.crime_type
+    where t.source = 'police_uk'
+    union all
+    select t.source, t.force, t.area_level, t.area_code, t.area_name, t.financial_year,
+           t.financial_year_start, t.months_covered, t.classification, t.crime_type, t.crimes,
+           case when t.crimes = 0 then 0 when coalesce(h.weighted_crimes, 0) = 0 then null else h.harm end,
+           t.crimes - coalesce(h.weighted_crimes, 0),
+           h.weights_version
+    from trend t
+    left join extract_harm h
+        on h.force = t.force and h.area_level = t.area_level and h.area_code = t.area_code
+       and h.fy_start = t.financial_year_start and h.category = t.crime_type
+    where t.source = 'force_extract'
 ),
 
 totals as (
     select source, force, area_level, area_code, financial_year,
-           sum(crimes) as total_crimes, sum(harm) as total_harm
+           sum(crimes) as total_crimes, sum(harm) as total_harm, max(weights_version) as weights_version
     from weighted
     group by source, force, area_level, area_code, financial_year
 ),
@@ -32,16 +79,12 @@ totals as (
 final as (
     select
         w.source, w.force, w.area_level, w.area_code, w.area_name, w.financial_year,
-        w.financial_year_start, w.months_covered,
-        'police_uk_type' as classification,
-        w.crime_type as category,
-        w.crimes,
+        w.financial_year_start, w.months_covered, w.classification, w.category, w.crimes,
         case when t.total_crimes > 0 then cast(w.crimes as float8) / t.total_crimes end as volume_share,
         w.harm,
         case when t.total_harm > 0 then w.harm / t.total_harm end as harm_share,
-        w.weight,
-        w.weight is null as unweighted,
-        (select max(weights_version) from weights) as weights_version
+        w.unweighted_crimes,
+        t.weights_version
     from weighted w
     join totals t
         on t.source = w.source and t.force = w.force and t.area_level = w.area_level

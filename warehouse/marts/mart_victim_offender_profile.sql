@@ -1,0 +1,94 @@
+-- mart_victim_offender_profile (E6): victims and suspects by offence group, sex and age band
+-- (bands from ref_age_bands, set 'victim_offender', covering every age), with each cell's share
+-- of its offence group and role, and the modal age band flagged.
+-- grain: one row per force, area_level, area_code, financial_year, offence_group, role, sex, age_band
+-- feeds: recorded_crime, reference
+-- People with neither age nor sex recorded (crimes against society or business, unknown
+-- suspects) are left out; a missing age is the band 'Unknown', never a guess.
+with
+
+crimes as (
+    select
+        force, force_area_code, force_area_name, authority_code, authority_name, out_of_area,
+        coalesce(offence_group, 'Unclassified') as offence_group,
+        victim_age, victim_sex, suspect_age, suspect_sex,
+        case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
+             else cast(extract(year from month) as integer) - 1 end as fy_start
+    from fact_recorded_crime
+),
+
+people as (
+    select force, force_area_code, force_area_name, authority_code, authority_name, out_of_area, fy_start,
+           offence_group, 'victim' as role, coalesce(victim_sex, 'Unknown') as sex, victim_age as age
+    from crimes where victim_age is not null or victim_sex is not null
+    union all
+    select force, force_area_code, force_area_name, authority_code, authority_name, out_of_area, fy_start,
+           offence_group, 'suspect', coalesce(suspect_sex, 'Unknown'), suspect_age
+    from crimes where suspect_age is not null or suspect_sex is not null
+),
+
+grouped as (
+    select people.* from people
+    union all
+    select force, force_area_code, force_area_name, authority_code, authority_name, out_of_area, fy_start,
+           'All offences', role, sex, age
+    from people
+),
+
+bands as (
+    select label, min_age, max_age from ref_age_bands where band_set = 'victim_offender'
+),
+
+banded as (
+    select g.*, coalesce(b.label, 'Unknown') as age_band
+    from grouped g
+    left join bands b on g.age between b.min_age and b.max_age
+),
+
+area_rows as (
+    select 'county' as area_level, force_area_code as area_code, force_area_name as area_name, force, fy_start,
+           offence_group, role, sex, age_band
+    from banded
+    union all
+    select 'authority', authority_code, authority_name, force, fy_start, offence_group, role, sex, age_band
+    from banded where not out_of_area and authority_code is not null
+),
+
+counts as (
+    select force, area_level, area_code, area_name, fy_start, offence_group, role, sex, age_band, count(*) as people
+    from area_rows
+    group by force, area_level, area_code, area_name, fy_start, offence_group, role, sex, age_band
+),
+
+band_totals as (
+    select force, area_level, area_code, fy_start, offence_group, role, age_band, sum(people) as band_people,
+           rank() over (partition by force, area_level, area_code, fy_start, offence_group, role
+                        order by case when age_band = 'Unknown' then -1 else sum(people) end desc) as band_rank
+    from counts
+    group by force, area_level, area_code, fy_start, offence_group, role, age_band
+),
+
+role_totals as (
+    select force, area_level, area_code, fy_start, offence_group, role, sum(people) as role_people
+    from counts
+    group by force, area_level, area_code, fy_start, offence_group, role
+),
+
+final as (
+    select
+        c.force, c.area_level, c.area_code, c.area_name,
+        cast(c.fy_start as text) || '/' || right(cast(c.fy_start + 1 as text), 2) as financial_year,
+        c.fy_start as financial_year_start, c.offence_group, c.role, c.sex, c.age_band, c.people,
+        cast(c.people as float8) / r.role_people as share,
+        b.band_rank = 1 and c.age_band <> 'Unknown' as is_modal_band
+    from counts c
+    join role_totals r
+        on r.force = c.force and r.area_level = c.area_level and r.area_code = c.area_code
+       and r.fy_start = c.fy_start and r.offence_group = c.offence_group and r.role = c.role
+    join band_totals b
+        on b.force = c.force and b.area_level = c.area_level and b.area_code = c.area_code
+       and b.fy_start = c.fy_start and b.offence_group = c.offence_group and b.role = c.role
+       and b.age_band = c.age_band
+)
+
+select * from final
