@@ -14,7 +14,7 @@ from flows.ingest_reference import ingest_reference
 from tests.conftest import SAMPLE, make_warehouse, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-MONTHS = ["2019-04", "2019-05", "2019-06"]
+MONTHS = [f"{y}-{m:02d}" for y, m in [(2019, m) for m in range(4, 13)] + [(2020, m) for m in range(1, 4)]]  # a year
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +120,77 @@ def test_offence_group_harm_uses_each_crimes_weight_and_reports_unweighted(wareh
         else:
             assert got[group][0] == pytest.approx(value / harm.sum())
     assert got["Unclassified"][1] == int((raw["ho_offence_code"] == "999X").sum()) > 0
+
+
+def extract_rows(specs) -> list[dict]:
+    """fact_recorded_crime rows from (authority, bcu, group, da, alcohol, victim_sex, victim_age, strand)."""
+    from tasks.recorded_crime.schema import CURATED_SCHEMA
+
+    rows = []
+    for authority, bcu, group, da, alcohol, sex, age, strand in specs:
+        n = len(rows) + 1
+        rows.append({name: None for name in CURATED_SCHEMA.names} | {
+            "month": __import__("datetime").date(2020, 4, 1), "force": "lancashire", "crime_ref": f"LC-{n:08d}",
+            "recorded_date": __import__("datetime").date(2020, 4, 2), "ho_offence_code": "8N", "offence_group": group,
+            "has_location": True, "out_of_area": False, "authority_code": authority, "authority_name": authority, "bcu": bcu,
+            "force_area_code": "E23000003", "force_area_name": "Lancashire", "is_domestic_abuse": da,
+            "is_alcohol_related": alcohol, "is_knife_crime": False, "is_online": False, "hate_crime_strand": strand,
+            "is_hate_crime": strand is not None, "is_serious_violence": False, "victim_sex": sex, "victim_age": age,
+            "source_row": n, "source_sha256": "f" * 64, "run_id": "r"})
+    return rows
+
+
+FIXTURE = [  # authority, bcu, group, domestic abuse, alcohol, victim sex, victim age, hate strand
+    ("Preston", "South", "Violence against the person", True, True, "F", 25, None),
+    ("Preston", "South", "Violence against the person", True, False, "M", 30, None),
+    ("Preston", "South", "Violence against the person", True, False, "F", 8, "Race;Religion"),
+    ("Preston", "South", "Theft offences", False, False, None, None, "Race"),
+    ("Burnley", "East", "Violence against the person", True, True, "U", 52, None),
+    ("Burnley", "East", "Theft offences", False, False, "M", 41, "Disability"),
+    ("Burnley", "East", "Theft offences", False, False, "F", 60, None),
+    ("Burnley", "East", "Theft offences", False, False, "F", 19, None),
+]
+
+
+def test_domestic_abuse_hate_and_profiles_match_a_hand_computed_answer(warehouse_url):
+    import pyarrow as pa
+
+    from tasks.recorded_crime.schema import CURATED_SCHEMA
+    from tests.integration.test_marts import insert_rows, load_fixture_reference
+    from warehouse.engine import ensure_schema, open_engine
+    from warehouse.load import bulk_insert_arrow
+    from warehouse.marts import build_marts
+
+    engine = open_engine(warehouse_url)
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        bulk_insert_arrow(conn, "fact_recorded_crime", pa.Table.from_pylist(extract_rows(FIXTURE), schema=CURATED_SCHEMA),
+                          CURATED_SCHEMA.names)
+    load_fixture_reference(engine)
+    insert_rows(engine, "ref_age_bands", [
+        {"band_set": "victim_offender", "label": label, "min_age": lo, "max_age": hi, "source_sha256": "e" * 64, "run_id": "r"}
+        for label, lo, hi in [("0-9", 0, 9), ("10-24", 10, 24), ("25-40", 25, 40), ("41+", 41, 200)]])
+    build_marts(engine)
+    engine.dispose()
+
+    da = {r[0]: r[1:] for r in query(warehouse_url, "select area_name, crimes, domestic_abuse, domestic_abuse_share, "
+                                     "alcohol_share, male_victim_share, share_rank from mart_domestic_abuse")}
+    # Preston: 3 of 4 are domestic abuse, 1 of those 3 alcohol, victims F M F -> 1 of 3 male
+    assert da["Preston"] == (4, 3, 0.75, pytest.approx(1 / 3), pytest.approx(1 / 3), 1)
+    # Burnley: 1 of 4, alcohol 1 of 1, its victim's sex is U -> no male share
+    assert da["Burnley"] == (4, 1, 0.25, 1.0, None, 2)
+    assert da["Lancashire"] == (8, 4, 0.5, 0.5, pytest.approx(1 / 3), 1)
+
+    hate = dict(query(warehouse_url, "select strand, crimes from mart_hate_crime where area_level = 'county'"))
+    assert hate == {"Race": 2, "Religion": 1, "Disability": 1, "Sexual orientation": 0, "Transgender": 0, "All strands": 3}
+
+    profile = {r[:2]: r[2:] for r in query(
+        warehouse_url, "select age_band, sex, people, share, is_modal_band from mart_victim_offender_profile "
+                       "where area_level = 'county' and offence_group = 'All offences' and role = 'victim'")}
+    # 7 victims with an age or sex: 8 (F), 19 (F), 25 (F), 30 (M), 41 (M), 52 (U), 60 (F): 41+ is modal (3)
+    assert profile == {
+        ("0-9", "F"): (1, pytest.approx(1 / 7), False), ("10-24", "F"): (1, pytest.approx(1 / 7), False),
+        ("25-40", "F"): (1, pytest.approx(1 / 7), False), ("25-40", "M"): (1, pytest.approx(1 / 7), False),
+        ("41+", "M"): (1, pytest.approx(1 / 7), True), ("41+", "U"): (1, pytest.approx(1 / 7), True),
+        ("41+", "F"): (1, pytest.approx(1 / 7), True),
+    }
