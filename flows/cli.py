@@ -40,11 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--force", default="lancashire", help="police.uk slug of the force that sent them (default lancashire)")
     rec.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
 
+    ho = ingest.add_parser("ho-csp", parents=[common], help="Home Office recorded crime by Community Safety Partnership")
+    ho.add_argument("--source", help="folder, file or .zip of the tables (xlsx, a sheet per year, or CSV) (default: bundled)")
+
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
     run.add_argument("--reference-source")
     run.add_argument("--police-uk-source")
     run.add_argument("--recorded-crime-source")
+    run.add_argument("--ho-csp-source")
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
@@ -86,6 +90,10 @@ def _run(args) -> object:
         from flows.ingest_recorded_crime import ingest_recorded_crime
 
         return ingest_recorded_crime(source=args.source, force=args.force, months=args.months, **_where(args))
+    if args.command == "ingest" and args.feed == "ho-csp":
+        from flows.ingest_ho_csp import ingest_ho_csp
+
+        return ingest_ho_csp(source=args.source, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow
 
@@ -94,7 +102,7 @@ def _run(args) -> object:
 
     if args.command == "run":
         return strategic_assessment(reference_source=args.reference_source, police_uk_source=args.police_uk_source,
-                                    recorded_crime_source=args.recorded_crime_source, force=args.force,
+                                    recorded_crime_source=args.recorded_crime_source, ho_csp_source=args.ho_csp_source, force=args.force,
                                     months=args.months, **_where(args))
     return strategic_assessment(**_where(args))
 

@@ -44,7 +44,7 @@ def _print_warehouse_counts(url: str) -> None:
         marts = [r[0] for r in conn.execute(sa.text(
             "select table_name from information_schema.tables where table_schema = current_schema() "
             "and table_name like 'mart%' order by table_name"))]
-        for table in ["dim_geography", "fact_street_crime", "quarantine_street_crime", "fact_recorded_crime",
+        for table in ["dim_geography", "fact_street_crime", "quarantine_street_crime", "fact_recorded_crime", "fact_ho_csp_crime",
                       "quarantine_recorded_crime", "etl_load_log", *marts]:
             count = conn.execute(sa.text(f"select count(*) from {table}")).scalar_one()
             print(f"  {table:<24} {count:>10,} rows")

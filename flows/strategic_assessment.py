@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from flows.ingest_ho_csp import ingest_ho_csp
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
@@ -20,13 +21,15 @@ def strategic_assessment(
     reference_source: str | None = None,
     police_uk_source: str | None = None,
     recorded_crime_source: str | None = None,
+    ho_csp_source: str | None = None,
     force: str = "lancashire",
     months: str | None = None,
     workdir: str | None = None,
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
 ) -> dict:
-    """Run reference, the police.uk and recorded-crime feeds and the marts; sources default to the bundled sample.
+    """Run reference, the crime feeds (police.uk, force extract, Home Office CSP tables) and the marts;
+    sources default to the bundled sample.
 
     The run ends Failed, with a summary naming each failed feed and why, when any feed failed.
     """
@@ -40,6 +43,7 @@ def strategic_assessment(
                                                rebuild_marts=False, return_state=True, **where)),
         ("recorded_crime", lambda: ingest_recorded_crime(source=recorded_crime_source, force=force, months=months,
                                                          rebuild_marts=False, return_state=True, **where)),
+        ("ho_csp", lambda: ingest_ho_csp(source=ho_csp_source, rebuild_marts=False, return_state=True, **where)),
     ]
     for name, run in steps:
         state = run()

@@ -30,7 +30,7 @@ def test_one_feed_failing_does_not_stop_the_others(tmp_path):
     assert "police_uk" in str(err.value) and "source not found" in str(err.value)
     assert query(url, "select count(*) from dim_geography") == [(941,)]          # reference still loaded
     assert query(url, "select count(*) from fact_recorded_crime") == [(140400,)]  # the next feed still ran
-    assert query(url, "select source, count(*) > 0 from mart_crime_trend group by source") == [("force_extract", True)]
+    assert sorted(query(url, "select distinct source from mart_crime_trend")) == [("force_extract",), ("ho_csp",)]
 
 
 def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
