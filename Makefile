@@ -12,6 +12,7 @@ test: .venv-test/.installed
 
 bench: .venv/.installed
 	.venv/bin/python bench/police_uk.py
+	.venv/bin/python bench/recorded_crime.py
 
 .venv/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv .venv

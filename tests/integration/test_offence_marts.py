@@ -194,3 +194,84 @@ def test_domestic_abuse_hate_and_profiles_match_a_hand_computed_answer(warehouse
         ("41+", "M"): (1, pytest.approx(1 / 7), True), ("41+", "U"): (1, pytest.approx(1 / 7), True),
         ("41+", "F"): (1, pytest.approx(1 / 7), True),
     }
+
+
+def test_offence_group_harm_and_serious_violence_rates_match_a_hand_computed_answer(warehouse_url):
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from tasks.recorded_crime.schema import CURATED_SCHEMA
+    from tests.integration.test_marts import load_fixture_reference
+    from warehouse.engine import ensure_schema, open_engine
+    from warehouse.load import bulk_insert_arrow
+    from warehouse.marts import build_marts
+
+    base = {name: None for name in CURATED_SCHEMA.names} | {
+        "month": dt.date(2019, 6, 1), "force": "lancashire", "recorded_date": dt.date(2019, 6, 3), "has_location": True,
+        "out_of_area": False, "force_area_code": "E23000003", "force_area_name": "Lancashire", "is_domestic_abuse": False,
+        "is_alcohol_related": False, "is_knife_crime": False, "is_online": False, "is_hate_crime": False,
+        "source_sha256": "f" * 64, "run_id": "r"}
+    specs = [  # authority, code, group, weight, serious violence
+        ("E06000008", "8N", "Violence against the person", 112.0, True),
+        ("E06000008", "105A", "Violence against the person", 15.0, False),
+        ("E06000008", "46", "Theft offences", 13.0, False),
+        ("E07000123", "34B", "Robbery", 746.0, True),
+        ("E07000123", "999X", None, None, False),
+    ]
+    rows = [base | {"crime_ref": f"LC-{i:08d}", "ho_offence_code": code, "offence_group": group, "weight": weight,
+                    "weights_version": "v-test" if weight else None, "is_serious_violence": sv, "authority_code": auth,
+                    "authority_name": {"E06000008": "Blackburn with Darwen", "E07000123": "Preston"}[auth],
+                    "bcu": {"E06000008": "East", "E07000123": "South"}[auth], "source_row": i}
+            for i, (auth, code, group, weight, sv) in enumerate(specs, 1)]
+    engine = open_engine(warehouse_url)
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        bulk_insert_arrow(conn, "fact_recorded_crime", pa.Table.from_pylist(rows, schema=CURATED_SCHEMA), CURATED_SCHEMA.names)
+    load_fixture_reference(engine)  # population 2019: BwD 2,000, Preston 500
+    build_marts(engine)
+    engine.dispose()
+    harm = {r[0]: r[1:] for r in query(warehouse_url, "select category, crimes, volume_share, harm, harm_share, unweighted_crimes "
+                                       "from mart_crime_volume_harm where source = 'force_extract' and area_level = 'county'")}
+    total = 112 + 15 + 13 + 746
+    assert harm["Violence against the person"] == (2, 0.4, 127.0, pytest.approx(127 / total), 0)
+    assert harm["Robbery"] == (1, 0.2, 746.0, pytest.approx(746 / total), 0)
+    assert harm["Unclassified"] == (1, 0.2, None, None, 1)
+    rates = {r[0]: r[1:] for r in query(warehouse_url, "select area_name, count, population, rate_per_1000, rank "
+                                        "from mart_area_rates where measure = 'serious_violence' and area_level = 'authority'")}
+    assert rates == {"Blackburn with Darwen": (1, 2000, pytest.approx(0.5), 2), "Preston": (1, 500, pytest.approx(2.0), 1)}
+
+
+@pytest.mark.postgres
+def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extracts(warehouses, raw):
+    rules = pd.read_csv(SAMPLE / "reference" / "serious_violence.csv", dtype=str).fillna("")
+    classes = pd.read_csv(SAMPLE / "reference" / "offence_classification_SAMPLE.csv", dtype=str)
+    frame = raw.merge(classes[["offence_code", "offence_subgroup"]], how="left", on="offence_code")
+    hit = pd.Series(False, index=frame.index)
+    for rule in rules.itertuples():
+        mask = pd.Series(True, index=frame.index)
+        if rule.offence_group:
+            mask &= frame["offence_group"] == rule.offence_group
+        if rule.offence_subgroup:
+            mask &= frame["offence_subgroup"] == rule.offence_subgroup
+        if rule.offence_code:
+            mask &= frame["ho_offence_code"] == rule.offence_code
+        if rule.flag:
+            mask &= frame[rule.flag] == "Y"
+        hit |= mask
+    expected = frame[hit & frame["LAD19NM"].notna()].groupby("LAD19NM").size().to_dict()
+    got = dict(query(warehouses["duckdb"], "select area_name, count from mart_area_rates where source = 'force_extract' "
+                                           "and measure = 'serious_violence' and area_level = 'authority'"))
+    assert got == expected
+
+
+@pytest.mark.postgres
+def test_reloading_the_same_extracts_changes_nothing(warehouses, tmp_path):
+    url = warehouses["postgres"]
+    content = ("select crime_ref, month, ho_offence_code, is_serious_violence, authority_name, source_sha256 "
+               "from fact_recorded_crime")
+    before = sorted(query(url, content))
+    ingest_reference(workdir=str(tmp_path), warehouse_url=url)
+    ingest_recorded_crime(months="2019-05:2019-06", workdir=str(tmp_path), warehouse_url=url)
+    assert sorted(query(url, content)) == before
+    assert query(url, "select count(*) - count(distinct crime_ref) from fact_recorded_crime") == [(0,)]

@@ -58,3 +58,16 @@ def test_a_source_without_a_lookup_layout_fails_saying_which(tmp_path):
     (source / "notes.csv").write_text("a,b\n1,2\n")
     with pytest.raises(FeedFailed, match="ons_lsoa_ward_lad"):
         ingest_reference(source=str(source), workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+
+
+def test_a_user_supplied_weights_file_replaces_the_sample(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("LSOA11_WD19_LAD19_EW_LU_lancashire.csv", "LAD19_CSP19_PFA19_EW_LU.csv"):
+        shutil.copy(SAMPLE / "reference" / name, source)
+    sample = (SAMPLE / "reference" / "offence_classification_SAMPLE.csv").read_text()
+    (source / "css_weights_2025.csv").write_text(sample.replace("SAMPLE-not-ONS-2026", "ONS-CSS-2025"))
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    ingest_reference(source=str(source), workdir=str(tmp_path / "var"), warehouse_url=url)
+    assert query(url, "select distinct weights_version from ref_offence_classification") == [("ONS-CSS-2025",)]
+    assert query(url, "select count(*) from ref_population") == [(6587,)]  # the rest came from the configured folder
