@@ -15,14 +15,13 @@ import datetime as dt
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from harness import REPO, floor, peak_mb, prefect_sandbox, report, run_child  # noqa: E402
+from harness import REPO, floor, report, run_child, timed_flow  # noqa: E402
 
 
 def generate(folder: Path, rows: int, months: int) -> list[Path]:
@@ -40,27 +39,6 @@ def generate(folder: Path, rows: int, months: int) -> list[Path]:
     return paths
 
 
-def child_pipeline(data: Path, out: Path) -> dict:
-    """The ingest_police_uk flow under a local Prefect API; reference loaded before the clock starts."""
-    prefect_sandbox(out)
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.ingest_police_uk import ingest_police_uk
-    from flows.ingest_reference import ingest_reference
-
-    where = dict(workdir=str(out / "var"), warehouse_url=f"duckdb:///{out / 'var' / 'warehouse.duckdb'}")
-    with prefect_test_harness(server_startup_timeout=120):
-        ingest_reference(**where)
-        import great_expectations  # noqa: F401  (one-off import cost, not per-row work)
-
-        before = peak_mb()
-        start = time.perf_counter()
-        result = ingest_police_uk(source=str(data), **where)
-        seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": result["totals"]["rows_in"], "curated": result["totals"]["rows_curated"],
-            "peak_mb": peak_mb(), "peak_mb_before_run": before}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -73,7 +51,7 @@ def main() -> None:
 
         kind, data, out = args.child[0], Path(args.child[1]), Path(args.child[2])
         paths = sorted(data.rglob("*-street.csv"))
-        print(json.dumps(floor(paths, RAW_SCHEMA, out) if kind == "floor" else child_pipeline(data, out)))
+        print(json.dumps(floor(paths, RAW_SCHEMA, out) if kind == "floor" else timed_flow("flows.ingest_police_uk:ingest_police_uk", data, out)))
         return
     paths = generate(args.workdir / "data", args.rows, args.months)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:

@@ -11,14 +11,13 @@ import datetime as dt
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from harness import REPO, floor, peak_mb, prefect_sandbox, report, run_child  # noqa: E402
+from harness import REPO, floor, report, run_child, timed_flow  # noqa: E402
 
 
 def generate(folder: Path, months: int, rows: int) -> list[Path]:
@@ -31,27 +30,6 @@ def generate(folder: Path, months: int, rows: int) -> list[Path]:
     paths = generate_year(folder, dt.date(2019, 4, 1), months, rows, lancashire_lsoas(REPO / "data" / "sample" / "reference"))
     done.write_text(json.dumps({"months": months, "rows": rows}))
     return paths
-
-
-def child_pipeline(data: Path, out: Path) -> dict:
-    """The ingest_recorded_crime flow under a local Prefect API; reference loaded before the clock starts."""
-    prefect_sandbox(out)
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.ingest_recorded_crime import ingest_recorded_crime
-    from flows.ingest_reference import ingest_reference
-
-    where = dict(workdir=str(out / "var"), warehouse_url=f"duckdb:///{out / 'var' / 'warehouse.duckdb'}")
-    with prefect_test_harness(server_startup_timeout=120):
-        ingest_reference(**where)
-        import great_expectations  # noqa: F401
-
-        before = peak_mb()
-        start = time.perf_counter()
-        result = ingest_recorded_crime(source=str(data), **where)
-        seconds = time.perf_counter() - start
-    return {"seconds": seconds, "rows": result["totals"]["rows_in"], "curated": result["totals"]["rows_curated"],
-            "peak_mb": peak_mb(), "peak_mb_before_run": before}
 
 
 def main() -> None:
@@ -69,7 +47,7 @@ def main() -> None:
         kind, data, out = args.child[0], Path(args.child[1]), Path(args.child[2])
         schema = pa.schema([(c, pa.string()) for c in HEADER])
         paths = sorted(data.glob("recorded_crime_*.csv"))
-        print(json.dumps(floor(paths, schema, out) if kind == "floor" else child_pipeline(data, out)))
+        print(json.dumps(floor(paths, schema, out) if kind == "floor" else timed_flow("flows.ingest_recorded_crime:ingest_recorded_crime", data, out)))
         return
     paths = generate(args.workdir / "data", args.months, args.rows_per_month)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:

@@ -19,7 +19,7 @@ from tasks.reference.tables import conform_reference_table
 from tasks.report import FeedReport
 from tasks.runs import current_run_id
 from tasks.sources import DirectorySource, local_file
-from tasks.validate import rule_counts, validate_table
+from tasks.validate import check_or_reject, rule_counts
 
 FEED = "reference"
 NEEDED = ["ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces"]
@@ -68,10 +68,7 @@ def build_dim(tables: dict[str, pa.Table], vintage: str, sha256: str, run_id: st
     n = dim.num_rows
     dim = dim.append_column("source_sha256", pa.array([sha256] * n, pa.string()))
     dim = dim.append_column("run_id", pa.array([run_id] * n, pa.string()))
-    outcome = validate_table(dim, "dim_geography", "curated")
-    if outcome.file_failures:
-        raise FileRejected("dim_geography", "curated suite failed: " + "; ".join(outcome.file_failures))
-    return dim, outcome
+    return dim, check_or_reject(dim, "dim_geography", "curated", {}, "dim_geography")
 
 
 @flow(name="ingest_reference", log_prints=True)

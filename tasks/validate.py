@@ -233,3 +233,13 @@ def rule_counts(quarantined: pa.Table) -> dict[str, int]:
         for name in joined.split(";"):
             counts[name] = counts.get(name, 0) + 1
     return dict(sorted(counts.items()))
+
+
+def check_or_reject(table: pa.Table, dataset: str, stage: str, parameters: dict, source: str) -> SuiteOutcome:
+    """Run a suite whose every file-level failure rejects the file (a curated suite)."""
+    from tasks.errors import FileRejected
+
+    outcome = validate_table(table, dataset, stage, parameters)
+    if outcome.file_failures:
+        raise FileRejected(source, f"{stage} suite failed: " + "; ".join(outcome.file_failures))
+    return outcome

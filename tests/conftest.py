@@ -92,3 +92,18 @@ def query(url: str, sql: str, **params) -> list[tuple]:
             return [tuple(r) for r in conn.execute(sa.text(sql), params)]
     finally:
         engine.dispose()
+
+
+def assert_marts_identical(duck_url: str, pg_url: str) -> list[str]:
+    """Every mart holds the same rows (floats to 1e-6 relative) on DuckDB and PostgreSQL; returns the marts."""
+    marts = [r[0] for r in query(duck_url, "select table_name from information_schema.tables "
+                                           "where table_name like 'mart%' order by 1")]
+    for mart in marts:
+        columns = [r[0] for r in query(duck_url, "select column_name from information_schema.columns "
+                                       f"where table_name = '{mart}' and column_name <> 'run_id' order by ordinal_position")]
+        sql = f"select {', '.join(columns)} from {mart}"
+        duck, pg = sorted(query(duck_url, sql), key=str), sorted(query(pg_url, sql), key=str)
+        assert len(duck) == len(pg), mart
+        for a, b in zip(duck, pg):
+            assert a == pytest.approx(b) if any(isinstance(x, float) for x in a) else a == b, (mart, a, b)
+    return marts

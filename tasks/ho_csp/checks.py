@@ -5,9 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.errors import FileRejected
 from tasks.ho_csp.read import CANONICAL, FEED, SHEET
-from tasks.validate import SuiteOutcome, split_rows, validate_table
+from tasks.validate import SuiteOutcome, check_or_reject, split_rows
 
 
 def sheet_years(part: str, table: pa.Table) -> list[str]:
@@ -19,9 +18,8 @@ def sheet_years(part: str, table: pa.Table) -> list[str]:
 
 def check_ho(table: pa.Table, part: str, source: str) -> tuple[pa.Table, pa.Table, SuiteOutcome]:
     """Run the raw suite; file-level failures reject the sheet, row-level ones quarantine rows."""
-    outcome = validate_table(table.select(CANONICAL), FEED, "raw", {"sheet_years": sheet_years(part, table)})
-    if outcome.file_failures:
-        raise FileRejected(f"{source}[{part}]", "raw suite failed: " + "; ".join(outcome.file_failures))
+    outcome = check_or_reject(table.select(CANONICAL), FEED, "raw", {"sheet_years": sheet_years(part, table)},
+                              f"{source}[{part}]")
     good, bad = split_rows(table, outcome.row_failures)
     return good, bad, outcome
 

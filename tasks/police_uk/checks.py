@@ -6,27 +6,21 @@ import datetime as dt
 
 import pyarrow as pa
 
-from tasks.errors import FileRejected
 from tasks.periods import month_label
 from tasks.police_uk.schema import FEED, QUARANTINE_SCHEMA, RAW_COLUMNS, SNAKE
-from tasks.validate import SuiteOutcome, split_rows, validate_table
+from tasks.validate import SuiteOutcome, check_or_reject, split_rows
 
 
 def check_raw(table: pa.Table, month: dt.date, source: str) -> tuple[pa.Table, pa.Table, SuiteOutcome]:
     """Run the raw suite; a file-level failure rejects the file, row-level failures go to quarantine."""
-    outcome = validate_table(table.select(RAW_COLUMNS), FEED, "raw", {"file_month": [month_label(month)]})
-    if outcome.file_failures:
-        raise FileRejected(source, "raw suite failed: " + "; ".join(outcome.file_failures))
+    outcome = check_or_reject(table.select(RAW_COLUMNS), FEED, "raw", {"file_month": [month_label(month)]}, source)
     good, bad = split_rows(table, outcome.row_failures)
     return good, bad, outcome
 
 
 def check_curated(curated: pa.Table, month: dt.date, source: str) -> SuiteOutcome:
     """Run the curated suite on the rows about to be published; any failure rejects the file."""
-    outcome = validate_table(curated, FEED, "curated", {"file_month": [month]})
-    if outcome.file_failures:
-        raise FileRejected(source, "curated suite failed: " + "; ".join(outcome.file_failures))
-    return outcome
+    return check_or_reject(curated, FEED, "curated", {"file_month": [month]}, source)
 
 
 def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_id: str) -> pa.Table:

@@ -7,9 +7,8 @@ import datetime as dt
 
 import pyarrow as pa
 
-from tasks.errors import FileRejected
 from tasks.recorded_crime.schema import FEED, QUARANTINE_SCHEMA, RAW_SCHEMA
-from tasks.validate import SuiteOutcome, split_rows, validate_table
+from tasks.validate import SuiteOutcome, check_or_reject, split_rows
 
 
 def month_dates(month: dt.date) -> list[str]:
@@ -23,9 +22,7 @@ def make_check_raw(known_codes: list[str]):
 
     def check_raw(table: pa.Table, month: dt.date, source: str) -> tuple[pa.Table, pa.Table, SuiteOutcome]:
         params = {"file_dates": month_dates(month), "known_offence_codes": known_codes}
-        outcome = validate_table(table.select(RAW_SCHEMA.names), FEED, "raw", params)
-        if outcome.file_failures:
-            raise FileRejected(source, "raw suite failed: " + "; ".join(outcome.file_failures))
+        outcome = check_or_reject(table.select(RAW_SCHEMA.names), FEED, "raw", params, source)
         good, bad = split_rows(table, outcome.row_failures)
         return good, bad, outcome
 
@@ -34,10 +31,7 @@ def make_check_raw(known_codes: list[str]):
 
 def check_curated(curated: pa.Table, month: dt.date, source: str) -> SuiteOutcome:
     """The curated suite on the rows about to be published; any failure rejects the file."""
-    outcome = validate_table(curated, FEED, "curated", {"file_month": [month]})
-    if outcome.file_failures:
-        raise FileRejected(source, "curated suite failed: " + "; ".join(outcome.file_failures))
-    return outcome
+    return check_or_reject(curated, FEED, "curated", {"file_month": [month]}, source)
 
 
 def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_id: str) -> pa.Table:

@@ -7,16 +7,13 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from tasks.errors import FileRejected
-from tasks.validate import SuiteOutcome, split_rows, validate_table
+from tasks.validate import SuiteOutcome, check_or_reject, split_rows
 
 
 def check_reference(table: pa.Table, dataset: str, source: str) -> tuple[pa.Table, pa.Table, SuiteOutcome]:
     """Run the dataset's raw suite: reject the file, or split its rows."""
     numbered = table.append_column("source_row", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32)))
-    outcome = validate_table(table, dataset, "raw")
-    if outcome.file_failures:
-        raise FileRejected(source, "raw suite failed: " + "; ".join(outcome.file_failures))
+    outcome = check_or_reject(table, dataset, "raw", {}, source)
     good, bad = split_rows(numbered, outcome.row_failures)
     return good.drop_columns(["source_row"]), bad, outcome
 
