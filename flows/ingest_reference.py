@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,10 +14,10 @@ from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
 from tasks.reference import checks, geography
-from tasks.reference.tables import conform_reference_table
+from tasks.reference.tables import conform_reference_table, with_lineage
 from tasks.report import FeedReport
 from tasks.runs import current_run_id
-from tasks.sources import DirectorySource, local_file
+from tasks.sources import local_file
 from tasks.validate import check_or_reject, rule_counts
 
 FEED = "reference"
@@ -27,29 +26,10 @@ TABLES = {layout.dataset: layout.table for layout in geography.LAYOUTS if layout
 CONFIG_FALLBACK = ["bcu_grouping", "police_forces", *TABLES]
 
 
-def recognise_folder(folder: Path) -> tuple[list[geography.ReferenceFile], list[str]]:
-    """Every CSV in the folder (any depth) recognised by its header, and notes on the others."""
-    found, notes = [], []
-    for f in DirectorySource(folder).list_files(re.compile(r"\.csv$", re.I)):
-        ref = geography.recognise(Path(f.name))
-        if ref is None:
-            notes.append(f"skipped {f.name}: not a known reference layout")
-        else:
-            found.append(ref)
-    return found, notes
-
-
 @task(name="find-reference-files", cache_policy=NO_CACHE)
 def find_reference_files(source: Path, config_dir: Path) -> tuple[dict, list[str]]:
     """The newest file of each layout in the source; the configured folder fills the layouts it lacks."""
-    found, notes = recognise_folder(source)
-    chosen, passed_over = geography.choose_files(found)
-    if Path(source).resolve() != Path(config_dir).resolve():
-        config, _ = geography.choose_files(recognise_folder(config_dir)[0])
-        for dataset in CONFIG_FALLBACK:
-            if dataset not in chosen and dataset in config:
-                chosen[dataset] = config[dataset]
-    return chosen, notes + passed_over
+    return geography.find_reference_files(source, config_dir, CONFIG_FALLBACK)
 
 
 @task(name="read-reference", cache_policy=NO_CACHE)
@@ -65,9 +45,7 @@ def build_dim(tables: dict[str, pa.Table], vintage: str, sha256: str, run_id: st
     dim = geography.build_dim_geography(
         tables["ons_lsoa_ward_lad"], tables["ons_lad_csp_pfa"], tables["bcu_grouping"], tables["police_forces"], vintage
     )
-    n = dim.num_rows
-    dim = dim.append_column("source_sha256", pa.array([sha256] * n, pa.string()))
-    dim = dim.append_column("run_id", pa.array([run_id] * n, pa.string()))
+    dim = with_lineage(dim, sha256, run_id)
     return dim, check_or_reject(dim, "dim_geography", "curated", {}, "dim_geography")
 
 

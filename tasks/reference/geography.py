@@ -121,6 +121,32 @@ def choose_files(found: list[ReferenceFile]) -> tuple[dict[str, ReferenceFile], 
     return chosen, notes
 
 
+def recognise_folder(folder: Path) -> tuple[list[ReferenceFile], list[str]]:
+    """Every CSV in the folder (any depth) recognised by its header, and notes on the others."""
+    from tasks.sources import DirectorySource
+
+    found, notes = [], []
+    for f in DirectorySource(folder).list_files(re.compile(r"\.csv$", re.I)):
+        ref = recognise(Path(f.name))
+        if ref is None:
+            notes.append(f"skipped {f.name}: not a known reference layout")
+        else:
+            found.append(ref)
+    return found, notes
+
+
+def find_reference_files(source: Path, config_dir: Path, fallback: list[str]) -> tuple[dict[str, ReferenceFile], list[str]]:
+    """The newest file of each layout in the source; the configured folder fills the `fallback` layouts it lacks."""
+    found, notes = recognise_folder(source)
+    chosen, passed_over = choose_files(found)
+    if Path(source).resolve() != Path(config_dir).resolve():
+        config, _ = choose_files(recognise_folder(config_dir)[0])
+        for dataset in fallback:
+            if dataset not in chosen and dataset in config:
+                chosen[dataset] = config[dataset]
+    return chosen, notes + passed_over
+
+
 def read_reference(ref: ReferenceFile) -> pa.Table:
     """The file's columns of interest with their declared types, renamed to canonical names."""
     names = list(ref.rename)
