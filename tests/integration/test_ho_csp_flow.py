@@ -58,6 +58,15 @@ def test_workbook_and_old_csv_load_with_negative_counts_kept(warehouse, classes,
     trend = dict(query(warehouse["url"], "select financial_year, cast(sum(crimes) as bigint) from mart_crime_trend "
                                          "where source = 'ho_csp' and area_level = 'county' group by 1"))
     assert trend == totals(warehouse["url"])
+    # E2: each row's count x its offence code's weight, shared within the year
+    weight = {c["offence_code"]: c["weight"] for c in classes}
+    group = {c["offence_code"]: c["offence_group"] for c in classes}
+    harm: dict[str, float] = {}
+    for row in y1819:
+        harm[group[row[7]]] = harm.get(group[row[7]], 0.0) + row[-1] * weight[row[7]]
+    got = dict(query(warehouse["url"], "select category, harm_share from mart_crime_volume_harm where source = 'ho_csp' "
+                                       "and area_level = 'county' and financial_year = '2018/19'"))
+    assert got == pytest.approx({g: h / sum(harm.values()) for g, h in harm.items()})
 
 
 def test_a_row_of_another_year_in_a_sheet_is_quarantined(warehouse, classes, tmp_path):

@@ -2,10 +2,11 @@
 -- count beside its share of harm (count x Crime Severity Score weight), by area and year.
 -- grain: one row per source, force, area_level, area_code, financial_year, classification, category
 -- depends_on: mart_crime_trend
--- feeds: reference
+-- feeds: reference, recorded_crime, ho_csp
 -- police.uk types use the approximate type-level weights (ref_css_weights_policeuk); ASB is
 -- not a crime and carries no harm, so it is left out of both shares. The force extract uses
--- each crime's offence-code weight, grouped by HO offence group. Crimes without a weight keep
+-- each crime's offence-code weight, grouped by HO offence group; the Home Office CSP tables
+-- weight each row's count by its offence code's weight in ref_offence_classification. Crimes without a weight keep
 -- their count and volume share and are counted in unweighted_crimes; a category with no
 -- weighted crime has null harm, never zero.
 with
@@ -40,6 +41,29 @@ extract_areas as (
     from extract_crimes where not out_of_area and authority_code is not null
 ),
 
+ho_areas as (
+    select g.force, a.area_level, a.area_code, cast(left(h.financial_year, 4) as integer) as fy_start,
+           coalesce(h.offence_group, 'Unclassified') as category, h.offences,
+           h.offences * c.weight as harm, c.weights_version
+    from fact_ho_csp_crime h
+    join (select distinct csp_code, force, force_area_code from dim_geography where csp_code is not null) g
+        on g.csp_code = h.csp_code
+    left join ref_offence_classification c on c.offence_code = h.offence_code
+    cross join lateral (
+        select 'county' as area_level, g.force_area_code as area_code
+        union all select 'bcu', h.bcu where h.bcu is not null
+        union all select 'authority', h.authority_code where h.authority_code is not null
+    ) a
+),
+
+ho_harm as (
+    select force, area_level, area_code, fy_start, category, sum(harm) as harm,
+           cast(sum(case when harm is null then offences else 0 end) as bigint) as unweighted,
+           count(harm) as weighted_rows, max(weights_version) as weights_version
+    from ho_areas
+    group by force, area_level, area_code, fy_start, category
+),
+
 extract_harm as (
     select force, area_level, area_code, fy_start, category,
            sum(weight) as harm, count(weight) as weighted_crimes, max(weights_version) as weights_version
@@ -67,6 +91,17 @@ weighted as (
         on h.force = t.force and h.area_level = t.area_level and h.area_code = t.area_code
        and h.fy_start = t.financial_year_start and h.category = t.crime_type
     where t.source = 'force_extract'
+    union all
+    select t.source, t.force, t.area_level, t.area_code, t.area_name, t.financial_year,
+           t.financial_year_start, t.months_covered, t.classification, t.crime_type, t.crimes,
+           case when coalesce(h.weighted_rows, 0) = 0 then null else h.harm end,
+           coalesce(h.unweighted, t.crimes),
+           h.weights_version
+    from trend t
+    left join ho_harm h
+        on h.force = t.force and h.area_level = t.area_level and h.area_code = t.area_code
+       and h.fy_start = t.financial_year_start and h.category = t.crime_type
+    where t.source = 'ho_csp'
 ),
 
 totals as (
