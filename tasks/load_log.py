@@ -43,11 +43,6 @@ class FileOutcome:
         row["finished_at"] = self.finished_at or utcnow()
         return row
 
-    @property
-    def balanced(self) -> bool:
-        """rows in = rows curated + rows quarantined."""
-        return self.rows_in == (self.rows_curated or 0) + (self.rows_quarantined or 0)
-
 
 LOG_COLUMNS = [
     "run_id", "feed", "period", "partition_key", "source_name", "source_sha256", "rows_in",

@@ -40,15 +40,3 @@ def ensure_schema(engine: sa.Engine) -> None:
         for path in sorted(DDL_DIR.glob("*.sql")):
             for statement in split_statements(path.read_text(encoding="utf-8")):
                 conn.execute(sa.text(statement))
-
-
-def table_columns(conn: sa.Connection, table: str) -> list[str]:
-    """Column names in order, from information_schema (reflection fails on DuckDB)."""
-    rows = conn.execute(
-        sa.text(
-            "select column_name from information_schema.columns "
-            "where table_name = :t and table_schema = current_schema() order by ordinal_position"
-        ),
-        {"t": table},
-    )
-    return [r[0] for r in rows]
