@@ -18,6 +18,18 @@ def settings_for(workdir: str | None, lake_dir: str | None, warehouse_url: str |
     return get_settings(workdir=workdir, lake_dir=lake_dir, warehouse_url=warehouse_url)
 
 
+def start_feed_run(feed: str, workdir: str | None, lake_dir: str | None,
+                   warehouse_url: str | None) -> tuple[Settings, str, FeedReport]:
+    """Settings for this run, its id, an empty report, and a warehouse with every table created."""
+    from tasks import stages
+    from tasks.runs import current_run_id
+
+    settings = settings_for(workdir, lake_dir, warehouse_url)
+    run_id = current_run_id()
+    stages.prepare_warehouse(settings)
+    return settings, run_id, FeedReport(feed, run_id)
+
+
 def load_reference_table(settings: Settings, name: str) -> pa.Table:
     """A curated reference table from the lake, or an error that says how to load it."""
     import pyarrow.parquet as pq

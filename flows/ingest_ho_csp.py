@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import finish, load_dim_geography, settings_for
+from flows.common import finish, load_dim_geography, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.ho_csp import checks
@@ -18,8 +18,6 @@ from tasks.ho_csp.conform import CURATED_SCHEMA, conform_ho, csp_lookup
 from tasks.ho_csp.read import FEED, read_ho_file
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
-from tasks.report import FeedReport
-from tasks.runs import current_run_id
 from tasks.settings import SAMPLE_DIR, Settings
 from tasks.sources import SourceFile, open_source
 from tasks.validate import rule_counts
@@ -76,10 +74,7 @@ def ingest_ho_csp(
         The bundled generated tables when empty.
     """
     logger = get_run_logger()
-    settings = settings_for(workdir, lake_dir, warehouse_url)
-    run_id = current_run_id()
-    report = FeedReport(FEED, run_id)
-    stages.prepare_warehouse(settings)
+    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         files = find_tables(source or SAMPLE_SOURCE)
         if not files:

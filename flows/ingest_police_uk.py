@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 
-from flows.common import finish, load_dim_geography, settings_for
+from flows.common import finish, load_dim_geography, start_feed_run
 from flows.monthly_feed import load_month_files
 from tasks import stages
 from tasks.errors import SourceError
@@ -13,8 +13,7 @@ from tasks.police_uk.conform import force_area
 from tasks.police_uk.feed import STREET
 from tasks.police_uk.fetch import PoliceUkClient
 from tasks.police_uk.schema import FEED
-from tasks.report import FeedReport
-from tasks.runs import current_run_id, retry_on_io
+from tasks.runs import retry_on_io
 from tasks.settings import SAMPLE_DIR, Settings
 
 SAMPLE_SOURCE = str(SAMPLE_DIR / "police_uk" / "lancashire-street-2019-12_2020-03.zip")
@@ -47,10 +46,7 @@ def ingest_police_uk(
     fetch_month: download this month's archive ('YYYY-MM' or 'latest') from data.police.uk first.
     """
     logger = get_run_logger()
-    settings = settings_for(workdir, lake_dir, warehouse_url)
-    run_id = current_run_id()
-    report = FeedReport(FEED, run_id)
-    stages.prepare_warehouse(settings)
+    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         if fetch_month:
             source = fetch_archive(settings, fetch_month)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from flows.common import finish, load_dim_geography, load_reference_table, settings_for
+from flows.common import finish, load_dim_geography, load_reference_table, start_feed_run
 from flows.monthly_feed import load_month_files
 from tasks import stages
 from tasks.errors import SourceError
@@ -16,8 +16,6 @@ from tasks.police_uk.conform import force_area
 from tasks.recorded_crime.feed import make_feed
 from tasks.recorded_crime.read import find_extracts
 from tasks.recorded_crime.schema import FEED
-from tasks.report import FeedReport
-from tasks.runs import current_run_id
 from tasks.settings import SAMPLE_DIR
 from tasks.sources import open_source
 
@@ -48,10 +46,7 @@ def ingest_recorded_crime(
     months: 'YYYY-MM' or 'YYYY-MM:YYYY-MM' (inclusive); every month in the source when empty.
     """
     logger = get_run_logger()
-    settings = settings_for(workdir, lake_dir, warehouse_url)
-    run_id = current_run_id()
-    report = FeedReport(FEED, run_id)
-    stages.prepare_warehouse(settings)
+    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         files = find_extract_files(source or SAMPLE_SOURCE, force, months)
         if not files:

@@ -8,15 +8,13 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import finish, settings_for
+from flows.common import finish, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
 from tasks.reference import checks, geography
 from tasks.reference.tables import conform_reference_table, with_lineage
-from tasks.report import FeedReport
-from tasks.runs import current_run_id
 from tasks.sources import local_file
 from tasks.validate import check_or_reject, rule_counts
 
@@ -65,10 +63,7 @@ def ingest_reference(
         population, weights, ranking) comes from the configured reference folder.
     """
     logger = get_run_logger()
-    settings = settings_for(workdir, lake_dir, warehouse_url)
-    run_id = current_run_id()
-    report = FeedReport(FEED, run_id)
-    stages.prepare_warehouse(settings)
+    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     source_dir = Path(source) if source else settings.reference_dir
     try:
         chosen, notes = find_reference_files(source_dir, settings.reference_dir)
