@@ -43,12 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     ho = ingest.add_parser("ho-csp", parents=[common], help="Home Office recorded crime by Community Safety Partnership")
     ho.add_argument("--source", help="folder, file or .zip of the tables (xlsx, a sheet per year, or CSV) (default: bundled)")
 
+    itk = ingest.add_parser("itk", parents=[common], help="Lancashire Talking (In The Know) resident survey exports")
+    itk.add_argument("--source", help="folder (any depth), file or .zip of itk_lancashire_talking_YYYYMMDD.csv (default: bundled generated)")
+    itk.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
+
+    ts = ingest.add_parser("trading-standards", parents=[common], help="Trading Standards Young Persons Survey waves")
+    ts.add_argument("--source", help="folder (any depth), file or .zip of ts_young_persons_survey_YYYY-YY.csv (default: bundled generated)")
+    ts.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
+
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
     run.add_argument("--reference-source")
     run.add_argument("--police-uk-source")
     run.add_argument("--recorded-crime-source")
     run.add_argument("--ho-csp-source")
+    run.add_argument("--itk-source")
+    run.add_argument("--trading-standards-source")
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
@@ -94,6 +104,14 @@ def _run(args) -> object:
         from flows.ingest_ho_csp import ingest_ho_csp
 
         return ingest_ho_csp(source=args.source, **_where(args))
+    if args.command == "ingest" and args.feed == "itk":
+        from flows.ingest_itk import ingest_itk
+
+        return ingest_itk(source=args.source, force=args.force, **_where(args))
+    if args.command == "ingest" and args.feed == "trading-standards":
+        from flows.ingest_trading_standards import ingest_trading_standards
+
+        return ingest_trading_standards(source=args.source, force=args.force, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow
 
@@ -102,7 +120,9 @@ def _run(args) -> object:
 
     if args.command == "run":
         return strategic_assessment(reference_source=args.reference_source, police_uk_source=args.police_uk_source,
-                                    recorded_crime_source=args.recorded_crime_source, ho_csp_source=args.ho_csp_source, force=args.force,
+                                    recorded_crime_source=args.recorded_crime_source, ho_csp_source=args.ho_csp_source,
+                                    itk_source=args.itk_source, trading_standards_source=args.trading_standards_source,
+                                    force=args.force,
                                     months=args.months, **_where(args))
     return strategic_assessment(**_where(args))
 

@@ -6,9 +6,11 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.ingest_ho_csp import ingest_ho_csp
+from flows.ingest_itk import ingest_itk
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
+from flows.ingest_trading_standards import ingest_trading_standards
 from flows.marts import build_marts_flow
 
 
@@ -22,14 +24,16 @@ def strategic_assessment(
     police_uk_source: str | None = None,
     recorded_crime_source: str | None = None,
     ho_csp_source: str | None = None,
+    itk_source: str | None = None,
+    trading_standards_source: str | None = None,
     force: str = "lancashire",
     months: str | None = None,
     workdir: str | None = None,
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
 ) -> dict:
-    """Run reference, the crime feeds (police.uk, force extract, Home Office CSP tables) and the marts;
-    sources default to the bundled sample.
+    """Run reference, the crime feeds (police.uk, force extract, Home Office CSP tables), the surveys
+    (Lancashire Talking, Young Persons) and the marts; sources default to the bundled sample.
 
     The run ends Failed, with a summary naming each failed feed and why, when any feed failed.
     """
@@ -44,6 +48,9 @@ def strategic_assessment(
         ("recorded_crime", lambda: ingest_recorded_crime(source=recorded_crime_source, force=force, months=months,
                                                          rebuild_marts=False, return_state=True, **where)),
         ("ho_csp", lambda: ingest_ho_csp(source=ho_csp_source, rebuild_marts=False, return_state=True, **where)),
+        ("itk", lambda: ingest_itk(source=itk_source, force=force, rebuild_marts=False, return_state=True, **where)),
+        ("trading_standards", lambda: ingest_trading_standards(source=trading_standards_source, force=force,
+                                                               rebuild_marts=False, return_state=True, **where)),
     ]
     for name, run in steps:
         state = run()

@@ -6,6 +6,7 @@ import threading
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -42,16 +43,22 @@ def _where(where: dict[str, object]) -> str:
 _DUCKDB_LOADS = threading.Lock()
 
 
-def _lock(conn: sa.Connection, load: PartitionLoad) -> None:
-    """PostgreSQL: one writer per partition, so two concurrent first loads cannot both insert."""
+def lock_table(conn: sa.Connection, key: str) -> None:
+    """PostgreSQL: hold the named lock until the transaction ends (DuckDB's loads are serialised already)."""
     if conn.dialect.name == "postgresql":
-        key = f"{load.table}:" + ":".join(f"{k}={v}" for k, v in sorted(load.where.items()))
         conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
-def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOutcome]) -> None:
-    """Delete each partition, bulk-insert its rows, check the count, log: all or nothing.
+def _lock(conn: sa.Connection, load: PartitionLoad) -> None:
+    """One writer per partition, so two concurrent first loads cannot both insert."""
+    lock_table(conn, f"{load.table}:" + ":".join(f"{k}={v}" for k, v in sorted(load.where.items())))
 
+
+def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOutcome],
+            then: Callable[[sa.Connection, list[FileOutcome]], None] | None = None) -> None:
+    """Delete each partition, bulk-insert its rows, check the count, run `then`, log: all or nothing.
+
+    `then` works on the loaded rows in the same transaction (a merge of staged rows, say).
     Staged lake files are promoted only after the commit, so lake and warehouse move together.
     """
     with _DUCKDB_LOADS if engine.dialect.name == "duckdb" else nullcontext(), engine.begin() as conn:
@@ -71,6 +78,8 @@ def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOu
                 raise LoadMismatch(
                     f"{load.table} {load.where}: {found} rows after load, expected {load.expected_rows}"
                 )
+        if then is not None:
+            then(conn, outcomes)
         for outcome in outcomes:
             outcome.status = "loaded"
         insert_log_rows(conn, outcomes)

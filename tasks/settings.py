@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     police_uk_base_url: str = Field(default="https://data.police.uk", description="data.police.uk root")
     http_timeout: float = Field(default=60.0, description="seconds before a download stalls out")
     http_retries: int = Field(default=3, description="attempts after the first on a failed download")
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="HMAC key for survey member pseudonyms; a key file in the workdir when unset")
 
     @property
     def lake(self) -> Path:
@@ -45,6 +47,11 @@ class Settings(BaseSettings):
     def downloads(self) -> Path:
         """Archives fetched over HTTP, before they are landed."""
         return self.workdir / "downloads"
+
+    @property
+    def secrets(self) -> Path:
+        """Keys the pipeline generated for itself (the embedded default's pseudonym key)."""
+        return self.workdir / "secrets"
 
     @property
     def warehouse(self) -> str:

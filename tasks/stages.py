@@ -42,9 +42,10 @@ def write_lake(table: pa.Table, settings: Settings, zone: str, dataset: str, key
 
 
 @task(name="publish", **IO_RETRIES)
-def publish_partitions(settings: Settings, loads: list[publish.PartitionLoad], outcomes: list[FileOutcome]) -> None:
-    """Replace the partitions and log the load in one warehouse transaction."""
-    publish.publish(open_engine(settings.warehouse), loads, outcomes)
+def publish_partitions(settings: Settings, loads: list[publish.PartitionLoad], outcomes: list[FileOutcome],
+                       then=None) -> None:
+    """Replace the partitions (then merge, when given) and log the load in one warehouse transaction."""
+    publish.publish(open_engine(settings.warehouse), loads, outcomes, then)
 
 
 @task(name="log-rejection", **IO_RETRIES)

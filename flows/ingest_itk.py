@@ -1,0 +1,109 @@
+"""Flow ingest_itk: cumulative Lancashire Talking exports -> landing -> validate -> curated -> merged into the warehouse."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from prefect import flow, get_run_logger
+
+from flows.common import finish, load_dim_geography, start_feed_run
+from tasks import stages
+from tasks.errors import FileRejected, SourceError
+from tasks.itk import tasks as itk
+from tasks.itk.conform import ward_table
+from tasks.itk.checks import area_parameters
+from tasks.itk.merge import merge_export
+from tasks.itk.read import ExportFile
+from tasks.itk.schema import FEED, ISSUE_SCHEMA, QUARANTINE_SCHEMA, RESPONSE_SCHEMA
+from tasks.load_log import FileOutcome
+from tasks.publish import PartitionLoad, lock_table
+from tasks.settings import SAMPLE_DIR, Settings
+from tasks.validate import rule_counts
+
+SAMPLE_SOURCE = str(SAMPLE_DIR / "itk" / "itk_lancashire_talking_2020_GENERATED.zip")
+KEY = ("export_date",)
+
+
+def prepare_export(export: ExportFile, wards, area: dict, settings: Settings,
+                   run_id: str) -> tuple[FileOutcome, list[PartitionLoad] | None]:
+    """One export through every stage up to the lake; returns the warehouse loads to publish and merge."""
+    period = export.export_date.isoformat()
+    outcome = FileOutcome(run_id, FEED, period, f"export_date={period}", export.file.name)
+    try:
+        landed = stages.land_file(export.file, FEED, period, settings, run_id)
+        outcome.source_sha256 = landed.sha256
+        raw = itk.read_export(landed.path, landed.source_name)
+        outcome.rows_in = raw.num_rows
+        good, bad, raw_result = itk.validate_raw(raw, export.export_date, export.file.name, area)
+        del raw
+        outcome.raw_suite_success = raw_result.success
+        outcome.warnings += raw_result.warnings
+        responses, issues, quarantined = itk.conform_export(good, bad, wards, export.export_date, landed.sha256,
+                                                           run_id, settings)
+        del good, bad
+        results = itk.validate_curated(responses, issues, export.export_date, export.file.name)
+        outcome.curated_suite_success = all(r.success for r in results)
+        outcome.warnings += [w for r in results for w in r.warnings]
+        outcome.rows_curated, outcome.rows_quarantined = responses.num_rows, quarantined.num_rows
+        outcome.quarantine_by_rule = rule_counts(quarantined)
+        outcome.message = f"issues named={issues.num_rows}"
+        keys = {"export_date": period}
+        where = {"export_date": export.export_date}
+        return outcome, [
+            PartitionLoad("etl_stage_itk_response", RESPONSE_SCHEMA.names, responses.num_rows, where,
+                          parquet=stages.write_lake(responses, settings, "curated", "itk_response", keys, KEY)),
+            PartitionLoad("etl_stage_itk_response_issue", ISSUE_SCHEMA.names, issues.num_rows, where,
+                          parquet=stages.write_lake(issues, settings, "curated", "itk_response_issue", keys, KEY)),
+            PartitionLoad("quarantine_itk_response", QUARANTINE_SCHEMA.names, quarantined.num_rows, where,
+                          parquet=stages.write_lake(quarantined, settings, "quarantine", "itk_response", keys, KEY)),
+        ]
+    except (FileRejected, SourceError) as exc:
+        outcome.message = getattr(exc, "reason", str(exc))
+        stages.log_rejection(settings, outcome)
+        return outcome, None
+
+
+def merge_staged(conn: sa.Connection, outcomes: list[FileOutcome]) -> None:
+    """One export merges at a time, so each sees the responses the one before it committed."""
+    lock_table(conn, "fact_itk_response")
+    merge_export(conn, outcomes)
+
+
+@flow(name="ingest_itk", log_prints=True)
+def ingest_itk(
+    source: str | None = None,
+    force: str = "lancashire",
+    workdir: str | None = None,
+    lake_dir: str | None = None,
+    warehouse_url: str | None = None,
+    rebuild_marts: bool = True,
+) -> dict:
+    """Load Lancashire Talking (In The Know) exports, itk_lancashire_talking_YYYYMMDD.csv.
+
+    source: a folder (any depth), one file or a .zip of exports; the bundled generated exports
+        when empty. Exports are cumulative and may come in any order: each response keeps its
+        latest version (updated_at), so reloading an export, or an older one, changes nothing.
+    force: the police.uk slug of the partnership's force, whose wards the responses must fall in.
+    """
+    logger = get_run_logger()
+    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
+    try:
+        exports = itk.find_exports(source or SAMPLE_SOURCE)
+        if not exports:
+            raise SourceError(f"no itk_lancashire_talking_YYYYMMDD.csv in {source or SAMPLE_SOURCE}")
+        wards = ward_table(load_dim_geography(settings), force)
+        if wards.num_rows == 0:
+            raise LookupError(f"force {force!r} has no wards in dim_geography: load its geography first")
+    except (SourceError, FileNotFoundError, LookupError) as exc:
+        report.error = str(exc)
+        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+    area = area_parameters(wards)
+    for export in exports:
+        outcome, loads = prepare_export(export, wards, area, settings, run_id)
+        report.files.append(outcome)
+        if loads:
+            stages.publish_partitions(settings, loads, [outcome], merge_staged)
+        logger.info("%s: %s rows in, %s curated, %s quarantined %s", export.file.name, outcome.rows_in,
+                    outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
+    if rebuild_marts and any(f.status == "loaded" for f in report.files):
+        report.marts_built = stages.rebuild_marts(settings, [FEED])
+    return finish(report, settings)

@@ -1,0 +1,93 @@
+"""Flow ingest_trading_standards: Young Persons Survey waves -> landing -> validate -> curated -> warehouse -> marts."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from flows.common import finish, load_dim_geography, start_feed_run
+from tasks import stages
+from tasks.errors import FileRejected, SourceError
+from tasks.load_log import FileOutcome
+from tasks.publish import PartitionLoad
+from tasks.settings import SAMPLE_DIR, Settings
+from tasks.validate import rule_counts
+from tasks.young_persons import tasks as yps
+from tasks.young_persons.checks import quarantine_rows
+from tasks.young_persons.conform import authority_table
+from tasks.young_persons.read import WaveFile
+from tasks.young_persons.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
+
+SAMPLE_SOURCE = str(SAMPLE_DIR / "trading_standards" / "ts_young_persons_survey_GENERATED.zip")
+
+
+def prepare_wave(wave: WaveFile, authorities, settings: Settings,
+                 run_id: str) -> tuple[FileOutcome, list[PartitionLoad] | None]:
+    """One wave through every stage up to the lake; returns the warehouse loads that replace the wave."""
+    outcome = FileOutcome(run_id, FEED, wave.wave, f"wave={wave.wave}", wave.file.name)
+    try:
+        landed = stages.land_file(wave.file, FEED, wave.wave, settings, run_id)
+        outcome.source_sha256 = landed.sha256
+        raw = yps.read_wave(landed.path, landed.source_name)
+        outcome.rows_in = raw.num_rows
+        good, bad, raw_result = yps.validate_raw(raw, wave.wave, wave.file.name,
+                                                 authorities["authority_name"].to_pylist())
+        outcome.raw_suite_success = raw_result.success
+        outcome.warnings += raw_result.warnings
+        curated = yps.conform_wave(good, authorities, wave.wave, landed.sha256, run_id)
+        result = yps.validate_curated(curated, wave.wave, wave.file.name)
+        outcome.curated_suite_success = result.success
+        outcome.warnings += result.warnings
+        quarantined = quarantine_rows(bad, wave.wave, landed.sha256, run_id)
+        outcome.rows_curated, outcome.rows_quarantined = curated.num_rows, quarantined.num_rows
+        outcome.quarantine_by_rule = rule_counts(quarantined)
+        keys = {"wave": wave.wave}
+        return outcome, [
+            PartitionLoad("fact_young_persons_response", CURATED_SCHEMA.names, curated.num_rows, {"wave": wave.wave},
+                          parquet=stages.write_lake(curated, settings, "curated", FEED, keys, ("wave",))),
+            PartitionLoad("quarantine_young_persons_response", QUARANTINE_SCHEMA.names, quarantined.num_rows,
+                          {"file_wave": wave.wave},
+                          parquet=stages.write_lake(quarantined, settings, "quarantine", FEED, keys, ("file_wave",))),
+        ]
+    except (FileRejected, SourceError) as exc:
+        outcome.message = getattr(exc, "reason", str(exc))
+        stages.log_rejection(settings, outcome)
+        return outcome, None
+
+
+@flow(name="ingest_trading_standards", log_prints=True)
+def ingest_trading_standards(
+    source: str | None = None,
+    force: str = "lancashire",
+    workdir: str | None = None,
+    lake_dir: str | None = None,
+    warehouse_url: str | None = None,
+    rebuild_marts: bool = True,
+) -> dict:
+    """Load Trading Standards Young Persons Survey waves, ts_young_persons_survey_YYYY-YY.csv.
+
+    source: a folder (any depth), one file or a .zip of wave files; the bundled generated waves
+        (2015-16, 2017-18, 2019-20) when empty. Each wave loaded replaces that wave.
+    force: the police.uk slug of the partnership's force, whose authorities the districts must be.
+    """
+    logger = get_run_logger()
+    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
+    try:
+        waves = yps.find_waves(source or SAMPLE_SOURCE)
+        if not waves:
+            raise SourceError(f"no ts_young_persons_survey_YYYY-YY.csv in {source or SAMPLE_SOURCE}")
+        authorities = authority_table(load_dim_geography(settings), force)
+        if authorities.num_rows == 0:
+            raise LookupError(f"force {force!r} has no authorities in dim_geography: load its geography first")
+    except (SourceError, FileNotFoundError, LookupError) as exc:
+        report.error = str(exc)
+        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+    for wave in waves:
+        outcome, loads = prepare_wave(wave, authorities, settings, run_id)
+        report.files.append(outcome)
+        if loads:
+            stages.publish_partitions(settings, loads, [outcome])
+        logger.info("%s: %s rows in, %s curated, %s quarantined", wave.file.name, outcome.rows_in,
+                    outcome.rows_curated, outcome.rows_quarantined)
+    if rebuild_marts and any(f.status == "loaded" for f in report.files):
+        report.marts_built = stages.rebuild_marts(settings, [FEED])
+    return finish(report, settings)

@@ -1,0 +1,1 @@
+"""Lancashire Talking (In The Know) resident survey feed."""

@@ -1,0 +1,1 @@
+"""Trading Standards Young Persons Survey feed."""

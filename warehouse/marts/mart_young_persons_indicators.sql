@@ -1,0 +1,168 @@
+-- mart_young_persons_indicators (E10): the Trading Standards Young Persons Survey indicators by
+-- wave, area and gender, with the previous wave's value and the change.
+-- grain: one row per wave, area_level, area_name, gender, indicator
+-- feeds: trading_standards, reference
+-- Areas: county (every authority), lancashire_12 (the two-tier county's districts, without the
+-- unitaries) and each authority; gender 'All' or one of the survey's genders. Each indicator is
+-- numerator / denominator as the contract defines it ('Prefer not to say' and 'Don't know' left
+-- out of the knife questions' denominators); mean_units_per_week is total units / drinkers who
+-- gave a figure. Cells with a denominator under 10 are suppressed (figures null); change is the
+-- difference from the previous wave loaded, where both waves have a value.
+with
+
+authorities as (
+    select distinct authority_code, force_area_name from dim_geography
+),
+
+responses as (
+    select r.*, a.force_area_name
+    from fact_young_persons_response r
+    left join authorities a on a.authority_code = r.authority_code
+),
+
+answers as (
+    select wave, force_area_name, is_lancashire_12, authority_name, gender,
+           'drinks_alcohol' as indicator, 1 as den, case when drinks_alcohol then 1.0 else 0.0 end as num
+    from responses
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'mean_units_per_week', 1, units_per_week
+    from responses where drinks_alcohol and units_per_week is not null
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'drinks_with_parents', 1,
+           case when drinks_with_parents then 1.0 else 0.0 end
+    from responses where drinks_alcohol
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'alcohol_from_family', 1,
+           case when source_parents or source_other_family then 1.0 else 0.0 end
+    from responses where drinks_alcohol
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'bought_alcohol_self', 1,
+           case when source_bought_self then 1.0 else 0.0 end
+    from responses where drinks_alcohol
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'asked_for_id', 1,
+           case when asked_for_id then 1.0 else 0.0 end
+    from responses where tried_to_buy_alcohol and asked_for_id is not null
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'drinks_due_to_peer_pressure', 1,
+           case when drinks_due_to_peer_pressure then 1.0 else 0.0 end
+    from responses where drinks_alcohol
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'drinks_to_get_drunk', 1,
+           case when drinks_to_get_drunk then 1.0 else 0.0 end
+    from responses where drinks_alcohol
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'worried_drink_spiked', 1,
+           case when worried_drink_spiked then 1.0 else 0.0 end
+    from responses
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'smokes', 1,
+           case when smoking_status in ('Smoke occasionally', 'Smoke regularly') then 1.0 else 0.0 end
+    from responses
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'vapes', 1,
+           case when vaping_status in ('Smoke occasionally', 'Smoke regularly') then 1.0 else 0.0 end
+    from responses
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'witnessed_knife_incident', 1,
+           case when witnessed_knife_incident = 'Yes' then 1.0 else 0.0 end
+    from responses where witnessed_knife_incident in ('Yes', 'No')
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'purchased_knife', 1,
+           case when purchased_knife = 'Yes' then 1.0 else 0.0 end
+    from responses where purchased_knife in ('Yes', 'No')
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'knife_crime_issue_where_live', 1,
+           case when knife_crime_issue_where_live = 'Yes' then 1.0 else 0.0 end
+    from responses where knife_crime_issue_where_live in ('Yes', 'No')
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'worried_about_knives', 1,
+           case when worried_about_knives then 1.0 else 0.0 end
+    from responses
+    union all
+    select wave, force_area_name, is_lancashire_12, authority_name, gender, 'carried_knife', 1,
+           case when carried_knife = 'Yes' then 1.0 else 0.0 end
+    from responses where carried_knife in ('Yes', 'No')
+),
+
+answer_areas as (
+    select wave, 'county' as area_level, force_area_name as area_name, gender, indicator, den, num
+    from answers where force_area_name is not null
+    union all
+    select wave, 'lancashire_12', 'Lancashire-12', gender, indicator, den, num
+    from answers where is_lancashire_12
+    union all
+    select wave, 'authority', authority_name, gender, indicator, den, num
+    from answers
+),
+
+answer_genders as (
+    select wave, area_level, area_name, 'All' as gender, indicator, den, num from answer_areas
+    union all
+    select wave, area_level, area_name, gender, indicator, den, num from answer_areas
+),
+
+cells as (
+    select wave, area_level, area_name, gender, indicator,
+           cast(sum(num) as float8) as numerator, cast(sum(den) as bigint) as denominator
+    from answer_genders
+    group by wave, area_level, area_name, gender, indicator
+),
+
+waves as (
+    select wave, lag(wave) over (order by wave) as previous_wave
+    from (select distinct wave from responses) w
+),
+
+areas as (
+    select distinct area_level, area_name from answer_areas
+),
+
+genders as (
+    select * from (values ('All'), ('Female'), ('Male'), ('Other'), ('Prefer not to say')) as g (gender)
+),
+
+indicators as (
+    select * from (values
+        ('drinks_alcohol'), ('mean_units_per_week'), ('drinks_with_parents'), ('alcohol_from_family'),
+        ('bought_alcohol_self'), ('asked_for_id'), ('drinks_due_to_peer_pressure'), ('drinks_to_get_drunk'),
+        ('worried_drink_spiked'), ('smokes'), ('vapes'), ('witnessed_knife_incident'), ('purchased_knife'),
+        ('knife_crime_issue_where_live'), ('worried_about_knives'), ('carried_knife')
+    ) as i (indicator)
+),
+
+grid as (
+    select w.wave, w.previous_wave, a.area_level, a.area_name, g.gender, i.indicator,
+           coalesce(c.numerator, 0) as numerator, coalesce(c.denominator, 0) as denominator
+    from waves w
+    cross join areas a
+    cross join genders g
+    cross join indicators i
+    left join cells c
+        on c.wave = w.wave and c.area_level = a.area_level and c.area_name = a.area_name
+       and c.gender = g.gender and c.indicator = i.indicator
+),
+
+valued as (
+    select grid.*,
+           denominator < 10 as suppressed,
+           case when denominator >= 10 then cast(numerator as float8) / denominator end as value
+    from grid
+),
+
+final as (
+    select
+        v.wave, v.area_level, v.area_name, v.gender, v.indicator,
+        case when v.suppressed then null else v.numerator end as numerator,
+        case when v.suppressed then null else v.denominator end as denominator,
+        v.value,
+        p.value as previous_wave_value,
+        v.value - p.value as change,
+        v.suppressed
+    from valued v
+    left join valued p
+        on p.wave = v.previous_wave and p.area_level = v.area_level and p.area_name = v.area_name
+       and p.gender = v.gender and p.indicator = v.indicator
+)
+
+select * from final
