@@ -9,8 +9,8 @@ from flows.common import finish, load_dim_geography, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.itk import tasks as itk
-from tasks.itk.conform import ward_table
 from tasks.itk.checks import area_parameters
+from tasks.itk.conform import ward_table
 from tasks.itk.merge import merge_export
 from tasks.itk.read import ExportFile
 from tasks.itk.schema import FEED, ISSUE_SCHEMA, QUARANTINE_SCHEMA, RESPONSE_SCHEMA

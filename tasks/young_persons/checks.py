@@ -9,7 +9,14 @@ import pyarrow as pa
 from tasks.validate import SuiteOutcome, check_or_reject, split_rows
 from tasks.young_persons.read import wave_window
 from tasks.young_persons.schema import (
-    ALCOHOL_SOURCES, GENDERS, QUARANTINE_SCHEMA, RAW_SCHEMA, USE_STATUS, YES_NO, YES_NO_DONT_KNOW, YES_NO_PREFER,
+    ALCOHOL_SOURCES,
+    GENDERS,
+    QUARANTINE_SCHEMA,
+    RAW_SCHEMA,
+    USE_STATUS,
+    YES_NO,
+    YES_NO_DONT_KNOW,
+    YES_NO_PREFER,
 )
 
 DATASET = "young_persons_survey"

@@ -1,0 +1,53 @@
+"""Warehouses loaded once per session with the generated survey inputs, shared by the survey test modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_warehouse
+from tests.survey_fixtures import generator_wards
+
+ITK_DATES = [dt.date(2019, 12, 31), dt.date(2020, 1, 31), dt.date(2020, 3, 31)]
+WAVES = ["2015-16", "2017-18", "2019-20"]
+
+
+@pytest.fixture(scope="session")
+def itk_exports(tmp_path_factory) -> list[Path]:
+    """Three cumulative exports of 3,000 responses by the last, 1% of rows broken, some edited later."""
+    from tasks.itk.generate import generate_exports
+
+    return generate_exports(tmp_path_factory.mktemp("exports"), ITK_DATES, 3000, generator_wards(), seed=11, bad_rate=0.01)
+
+
+@pytest.fixture(scope="session")
+def survey_waves(tmp_path_factory) -> list[Path]:
+    """Three waves of 1,500 pupils, 2% of rows with one rule broken."""
+    from tasks.young_persons.generate import district_populations, generate_waves
+
+    return generate_waves(tmp_path_factory.mktemp("waves"), WAVES, 1500,
+                          district_populations(generator_wards()), seed=21, bad_rate=0.02)
+
+
+@pytest.fixture(scope="session")
+def survey_loaded(tmp_path_factory, itk_exports, survey_waves, prefect_api):
+    """Each backend with reference, the three ITK exports (oldest first) and the three waves loaded."""
+    from flows.ingest_itk import ingest_itk
+    from flows.ingest_reference import ingest_reference
+    from flows.ingest_trading_standards import ingest_trading_standards
+
+    out, cleanups = {}, []
+    for backend in ("duckdb", "postgres"):
+        folder = tmp_path_factory.mktemp(f"surveys-{backend}")
+        url, cleanup = make_warehouse(backend, folder)
+        cleanups.append(cleanup)
+        where = dict(workdir=str(folder / "var"), warehouse_url=url)
+        ingest_reference(**where)
+        out[backend] = {"url": url, "where": where,
+                        "itk": ingest_itk(source=str(itk_exports[0].parent), **where),
+                        "trading_standards": ingest_trading_standards(source=str(survey_waves[0].parent), **where)}
+    yield out
+    for cleanup in cleanups:
+        cleanup()

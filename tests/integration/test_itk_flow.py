@@ -1,0 +1,204 @@
+"""Lancashire Talking end to end on generated cumulative exports, on DuckDB and PostgreSQL: row
+accounting, the latest version of each response winning in any load order, reloads changing
+nothing, no member id, postcode or free text anywhere downstream of landing, and mart E9 against
+an independent pandas computation from the raw exports."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from flows.ingest_itk import ingest_itk
+from flows.ingest_reference import ingest_reference
+from tests.conftest import assert_marts_identical, make_warehouse, query
+from tests.survey_fixtures import lancashire_dim
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+PII_COLUMNS = ("member_id", "postcode", "other_issue_text")
+
+
+def raw_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def exports(itk_exports) -> list[Path]:
+    return itk_exports
+
+
+@pytest.fixture
+def loaded(survey_loaded) -> dict:
+    return survey_loaded
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request, loaded):
+    return loaded[request.param]
+
+
+def current(url: str) -> dict[str, tuple]:
+    """response_id -> (updated_at, source_sha256, run_id, issues named) in the warehouse."""
+    return {r[0]: r[1:] for r in query(url, "select response_id, updated_at, source_sha256, run_id, issues_named "
+                                            "from fact_itk_response")}
+
+
+def expected_latest(exports: list[Path], url: str) -> dict[str, str]:
+    """response_id -> latest updated_at among the rows the load did not quarantine, from the raw files."""
+    held = {(sha, row) for sha, row in query(url, "select source_sha256, source_row from quarantine_itk_response")}
+    shas = dict(query(url, "select source_name, source_sha256 from etl_load_log where feed = 'itk' and status = 'loaded'"))
+    latest: dict[str, str] = {}
+    for path in exports:
+        sha = next(v for k, v in shas.items() if k.endswith(path.name))
+        for i, row in enumerate(raw_rows(path), start=1):
+            if (sha, i) not in held and row["updated_at"] > latest.get(row["response_id"], ""):
+                latest[row["response_id"]] = row["updated_at"]
+    return latest
+
+
+def test_every_row_is_accounted_for_in_the_load_log(backend, exports):
+    log = query(backend["url"], "select source_name, rows_in, rows_curated, rows_quarantined, status, message "
+                                "from etl_load_log where feed = 'itk' order by period")
+    assert [r[4] for r in log] == ["loaded"] * 3
+    for (name, rows_in, curated, held, _, message), path in zip(log, exports):
+        assert name.endswith(path.name) and rows_in == len(raw_rows(path)) == curated + held
+    assert sum(r[3] for r in log) > 0
+    assert "versions applied=" in log[-1][5]
+    (quarantined,), = query(backend["url"], "select count(*) from quarantine_itk_response")
+    assert quarantined == sum(r[3] for r in log)
+
+
+def test_the_latest_version_of_each_response_wins(backend, exports):
+    got = current(backend["url"])
+    want = expected_latest(exports, backend["url"])
+    assert {k: v[0].strftime("%Y-%m-%dT%H:%M:%S") for k, v in got.items()} == want
+    loaded_hashes = {sha for (sha,) in query(backend["url"], "select source_sha256 from etl_load_log where feed = 'itk'")}
+    assert {v[1] for v in got.values()} <= loaded_hashes and all(v[2] for v in got.values())
+    (issues,), = query(backend["url"], "select count(*) from fact_itk_response_issue")
+    assert issues == sum(v[3] for v in got.values())
+    (orphans,), = query(backend["url"], "select count(*) from fact_itk_response_issue i where not exists (select 1 "
+                                        "from fact_itk_response r where r.response_id = i.response_id and r.updated_at = i.updated_at)")
+    assert orphans == 0
+
+
+def test_some_responses_were_edited_between_exports(backend, exports):
+    first = {r["response_id"]: r["updated_at"] for r in raw_rows(exports[0])}
+    got = current(backend["url"])
+    changed = [k for k, v in got.items() if k in first and v[0].strftime("%Y-%m-%dT%H:%M:%S") > first[k]]
+    assert changed, "the generator edits some responses after the first export"
+
+
+def test_reloading_the_exports_changes_nothing(backend, exports):
+    before = current(backend["url"])
+    result = ingest_itk(source=str(exports[0].parent), **backend["where"])
+    assert current(backend["url"]) == before
+    assert all("versions applied=0 " in f["message"] for f in result["files"])
+
+
+def test_an_older_export_loaded_after_a_newer_one_leaves_the_newer_answers(tmp_path, exports, loaded):
+    url, cleanup = make_warehouse("duckdb", tmp_path)
+    try:
+        where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
+        ingest_reference(**where)
+        ingest_itk(source=str(exports[2]), **where)
+        newest = current(url)
+        result = ingest_itk(source=str(exports[0]), **where)
+        assert "versions applied=0 " in result["files"][0]["message"]
+        ingest_itk(source=str(exports[1]), **where)
+        final = {k: v[0] for k, v in current(url).items()}
+        assert final == {k: v[0] for k, v in current(loaded["duckdb"]["url"]).items()}
+        assert all(final[k] == v[0] for k, v in newest.items())
+    finally:
+        cleanup()
+
+
+def text_values_in_warehouse(url: str, match) -> set[str]:
+    """Every distinct text value in every table of the warehouse's schema that `match` accepts."""
+    import sqlalchemy as sa
+
+    from warehouse.engine import open_engine
+
+    engine = open_engine(url)
+    found = set()
+    with engine.connect() as conn:
+        columns = conn.execute(sa.text(
+            "select table_name, column_name from information_schema.columns where table_schema = current_schema() "
+            "and data_type in ('text', 'VARCHAR', 'character varying')")).all()
+        for table, column in columns:
+            found |= {v for (v,) in conn.execute(sa.text(f"select distinct {column} from {table}")) if v and match(v)}
+    engine.dispose()
+    return found
+
+
+def test_no_member_id_postcode_or_free_text_leaves_landing(backend, exports):
+    pii = set()
+    for path in exports:
+        for row in raw_rows(path):
+            pii.update(v for c in PII_COLUMNS if (v := row[c]) and len(v) > 3)
+    assert any(v.startswith("ITK") for v in pii) and any("Example Road" in v for v in pii)
+    found = text_values_in_warehouse(backend["url"], lambda v: v in pii or "Example Road" in v or v.startswith("ITK"))
+    assert not found
+    lake = Path(backend["where"]["workdir"]) / "lake"
+    files = list(lake.rglob("*.parquet"))
+    assert any("itk_response" in str(p) for p in files)
+    for path in files:
+        table = pq.read_table(path)
+        assert not set(PII_COLUMNS) & set(table.column_names), path
+        for name in table.column_names:
+            if str(table.schema.field(name).type) == "string":
+                assert not set(table[name].to_pylist()) & pii, (path, name)
+
+
+def test_community_issues_match_pandas_on_the_raw_exports(backend, exports):
+    held = {(sha, row) for sha, row in query(backend["url"], "select source_sha256, source_row from quarantine_itk_response")}
+    shas = dict(query(backend["url"], "select source_name, source_sha256 from etl_load_log where feed = 'itk' and status = 'loaded'"))
+    frames = []
+    for path in exports:
+        sha = next(v for k, v in shas.items() if k.endswith(path.name))
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame["source_row"] = range(1, len(frame) + 1)
+        frames.append(frame[[(sha, r) not in held for r in frame["source_row"]]])
+    latest = pd.concat(frames).sort_values("updated_at").groupby("response_id").tail(1)
+    dim = lancashire_dim().to_pandas()[["ward_code", "authority_name", "authority_code", "bcu"]].drop_duplicates()
+    authority_names = dict(zip(dim["authority_code"], dim["authority_name"]))
+    latest = latest.merge(dim.drop(columns="authority_code"), on="ward_code", validate="many_to_one")
+    long = latest.melt(id_vars=["response_id", "ward_name", "ward_code", "authority_name", "bcu"],
+                       value_vars=[f"issue_{i}" for i in range(1, 6)], var_name="slot", value_name="issue")
+    long = long[long["issue"] != ""]
+    long["points"] = 6 - long["slot"].str[-1].astype(int)
+    long["category"] = long["issue"].str.split(": ").str[0]
+    mart = pd.DataFrame(query(backend["url"], "select area_level, area_code, issue_category, issue_detail, responses, "
+                                              "total_responses, priority_score, suppressed from mart_community_issues"),
+                        columns=["level", "code", "category", "detail", "responses", "total", "score", "suppressed"])
+    for level, key in [("county", None), ("bcu", "bcu"), ("authority", "authority_name"), ("ward", "ward_code")]:
+        area = (lambda f: pd.Series("all", index=f.index)) if key is None else (lambda f, k=key: f[k])
+        totals = latest.groupby(area(latest)).size()
+        best = long.groupby([area(long), long["response_id"], long["category"]])["points"].max().reset_index()
+        best.columns = ["area", "response_id", "category", "points"]
+        cats = best.groupby(["area", "category"]).agg(n=("response_id", "size"), score=("points", "sum"))
+        rows = mart[(mart["level"] == level) & mart["detail"].isna()]
+        checked = 0
+        for r in rows.itertuples():
+            name = {"county": "all", "authority": authority_names.get(r.code)}.get(level, r.code)
+            total = int(totals.get(name, 0))
+            if total < 10:
+                assert r.suppressed and pd.isna(r.responses), (level, name)
+                continue
+            n, score = cats.loc[(name, r.category)] if (name, r.category) in cats.index else (0, 0)
+            assert (r.total, r.responses, r.score) == (total, n, score), (level, name, r.category)
+            checked += 1
+        assert checked > 0
+    details = long.groupby(["issue"]).agg(n=("response_id", "size"), score=("points", "sum"))
+    county = mart[(mart["level"] == "county") & mart["detail"].notna()]
+    for r in county.itertuples():
+        assert (r.responses, r.score) == tuple(details.loc[f"{r.category}: {r.detail}"]), r.detail
+
+
+@pytest.mark.postgres
+def test_community_issues_are_identical_on_duckdb_and_postgres(loaded):
+    marts = assert_marts_identical(loaded["duckdb"]["url"], loaded["postgres"]["url"])
+    assert "mart_community_issues" in marts
