@@ -1,5 +1,6 @@
 """The csp-pipeline command: --help stays light (no Prefect, GX or pandas import), the demo runs
-the whole assessment on the bundled sample and says where everything is, failures exit non-zero."""
+the whole assessment on the bundled sample, says where everything is and leaves no personal data
+from any input in the warehouse or the lake; failures exit non-zero."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.survey_fixtures import sample_pii, text_values_in_lake, text_values_in_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 CLI = str(Path(sys.executable).parent / "csp-pipeline")  # the venv running the tests
@@ -42,6 +44,14 @@ def test_demo_runs_the_assessment_and_says_where_things_are(tmp_path):
     assert f"duckdb:///{tmp_path / 'var' / 'warehouse.duckdb'}" in out
     assert "ingest_police_uk" in (tmp_path / "var" / "logs" / "csp-pipeline.log").read_text()
     assert (tmp_path / "var" / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-03" / "data.parquet").exists()
+    assert "itk" in out and "50,145 rows in" in out and "fact_itk_response" in out
+    assert "trading_standards" in out and "15,000 rows in" in out and "mart_young_persons_indicators" in out
+    # nothing personal from any bundled input, anywhere downstream of landing
+    pii = sample_pii()
+    assert len(pii) > 50_000
+    url = f"duckdb:///{tmp_path / 'var' / 'warehouse.duckdb'}"
+    assert not text_values_in_warehouse(url, pii.__contains__)
+    assert not text_values_in_lake(tmp_path / "var" / "lake", pii.__contains__)
 
 
 def test_environment_settings_apply_and_a_bad_source_exits_non_zero(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from flows.ingest_itk import ingest_itk
 from flows.ingest_reference import ingest_reference
 from tests.conftest import assert_marts_identical, make_warehouse, query
-from tests.survey_fixtures import lancashire_dim
+from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 PII_COLUMNS = ("member_id", "postcode", "other_issue_text")
@@ -116,24 +116,6 @@ def test_an_older_export_loaded_after_a_newer_one_leaves_the_newer_answers(tmp_p
         cleanup()
 
 
-def text_values_in_warehouse(url: str, match) -> set[str]:
-    """Every distinct text value in every table of the warehouse's schema that `match` accepts."""
-    import sqlalchemy as sa
-
-    from warehouse.engine import open_engine
-
-    engine = open_engine(url)
-    found = set()
-    with engine.connect() as conn:
-        columns = conn.execute(sa.text(
-            "select table_name, column_name from information_schema.columns where table_schema = current_schema() "
-            "and data_type in ('text', 'VARCHAR', 'character varying')")).all()
-        for table, column in columns:
-            found |= {v for (v,) in conn.execute(sa.text(f"select distinct {column} from {table}")) if v and match(v)}
-    engine.dispose()
-    return found
-
-
 def test_no_member_id_postcode_or_free_text_leaves_landing(backend, exports):
     pii = set()
     for path in exports:
@@ -202,3 +184,22 @@ def test_community_issues_match_pandas_on_the_raw_exports(backend, exports):
 def test_community_issues_are_identical_on_duckdb_and_postgres(loaded):
     marts = assert_marts_identical(loaded["duckdb"]["url"], loaded["postgres"]["url"])
     assert "mart_community_issues" in marts
+
+
+def test_an_export_with_a_bom_and_crlf_loads_and_one_with_a_missing_column_is_rejected(backend, exports, tmp_path):
+    text = exports[0].read_text(encoding="utf-8")
+    crlf = tmp_path / "crlf" / exports[0].name
+    crlf.parent.mkdir()
+    crlf.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    before = current(backend["url"])
+    result = ingest_itk(source=str(crlf), **backend["where"])
+    assert result["files"][0]["rows_in"] == len(raw_rows(exports[0])) and current(backend["url"]) == before
+    lines = text.splitlines()
+    dropped = tmp_path / "missing" / "itk_lancashire_talking_20200401.csv"
+    dropped.parent.mkdir()
+    dropped.write_text("\n".join(",".join(r.split(",")[:1] + r.split(",")[2:]) for r in lines[:50]) + "\n", encoding="utf-8")
+    from tasks.report import FeedFailed
+
+    with pytest.raises(FeedFailed, match=r"missing columns \['member_id'\]"):
+        ingest_itk(source=str(dropped), **backend["where"])
+    assert current(backend["url"]) == before

@@ -23,13 +23,16 @@ from tests.conftest import REPO, SAMPLE_ZIP, query
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
-def test_one_feed_failing_does_not_stop_the_others(tmp_path):
+def test_one_feed_failing_does_not_stop_the_others(tmp_path, itk_exports, survey_waves):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with pytest.raises(AssessmentFailed) as err:
-        strategic_assessment(police_uk_source=str(tmp_path / "missing"), workdir=str(tmp_path / "var"), warehouse_url=url)
+        strategic_assessment(police_uk_source=str(tmp_path / "missing"), months="2019-12", itk_source=str(itk_exports[0]),
+                             trading_standards_source=str(survey_waves[-1]), workdir=str(tmp_path / "var"), warehouse_url=url)
     assert "police_uk" in str(err.value) and "source not found" in str(err.value)
     assert query(url, "select count(*) from dim_geography") == [(941,)]          # reference still loaded
-    assert query(url, "select count(*) from fact_recorded_crime") == [(140400,)]  # the next feed still ran
+    assert query(url, "select count(*) from fact_recorded_crime") == [(11700,)]   # the next feeds still ran
+    assert query(url, "select count(distinct wave) from fact_young_persons_response") == [(1,)]
+    assert query(url, "select count(*) > 0 from mart_community_issues") == [(True,)]
     assert sorted(query(url, "select distinct source from mart_crime_trend")) == [("force_extract",), ("ho_csp",)]
 
 

@@ -13,8 +13,7 @@ import pytest
 from flows.ingest_trading_standards import ingest_trading_standards
 from tests.conftest import assert_marts_identical, query
 from tests.integration.conftest import WAVES
-from tests.integration.test_itk_flow import text_values_in_warehouse
-from tests.survey_fixtures import lancashire_dim
+from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -141,3 +140,19 @@ def test_indicators_match_pandas_on_the_raw_waves(backend, waves):
 @pytest.mark.postgres
 def test_the_indicators_are_identical_on_duckdb_and_postgres(loaded):
     assert "mart_young_persons_indicators" in assert_marts_identical(loaded["duckdb"]["url"], loaded["postgres"]["url"])
+
+
+def test_a_file_with_the_wrong_header_is_rejected_whole_and_changes_nothing(backend, waves, tmp_path):
+    lines = waves[-1].read_text(encoding="utf-8").splitlines()
+    header = lines[0].replace("carried_knife,", "pupil_name,")
+    bad = tmp_path / "ts_young_persons_survey_2019-20.csv"
+    bad.write_text("\n".join([header, *lines[1:]]) + "\n", encoding="utf-8")
+    before = query(backend["url"], "select wave, count(*) from fact_young_persons_response group by wave order by wave")
+    from tasks.report import FeedFailed
+
+    with pytest.raises(FeedFailed, match=r"missing columns \['carried_knife'\]; unexpected columns \['pupil_name'\]"):
+        ingest_trading_standards(source=str(bad), **backend["where"])
+    assert query(backend["url"], "select wave, count(*) from fact_young_persons_response group by wave order by wave") == before
+    (status, message), = query(backend["url"], "select status, message from etl_load_log where feed = 'trading_standards' "
+                                               "and source_name = :n", n=str(bad))
+    assert status == "rejected" and "pupil_name" in message

@@ -1,0 +1,1 @@
+"""Proven reoffending: MoJ published tables and the local cohort extract."""
