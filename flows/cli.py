@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     ts.add_argument("--source", help="folder (any depth), file or .zip of ts_young_persons_survey_YYYY-YY.csv (default: bundled generated)")
     ts.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
 
+    moj = ingest.add_parser("moj-reoffending", parents=[common], help="MoJ proven reoffending tables (overview, geographical tool, national series)")
+    moj.add_argument("--source", help="folder, file or .zip of the tables, CSV or xlsx (default: bundled)")
+
+    coh = ingest.add_parser("reoffending-cohort", parents=[common], help="the local reoffender cohort extracts")
+    coh.add_argument("--source", help="folder (any depth), file or .zip of reoffending_cohort_YYYY-MM.csv (default: bundled generated year)")
+    coh.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
+
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
     run.add_argument("--reference-source")
@@ -59,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--ho-csp-source")
     run.add_argument("--itk-source")
     run.add_argument("--trading-standards-source")
+    run.add_argument("--moj-reoffending-source")
+    run.add_argument("--reoffending-cohort-source")
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
@@ -112,6 +121,14 @@ def _run(args) -> object:
         from flows.ingest_trading_standards import ingest_trading_standards
 
         return ingest_trading_standards(source=args.source, force=args.force, **_where(args))
+    if args.command == "ingest" and args.feed == "moj-reoffending":
+        from flows.ingest_moj_reoffending import ingest_moj_reoffending
+
+        return ingest_moj_reoffending(source=args.source, **_where(args))
+    if args.command == "ingest" and args.feed == "reoffending-cohort":
+        from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
+
+        return ingest_reoffending_cohort(source=args.source, force=args.force, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow
 
@@ -122,6 +139,8 @@ def _run(args) -> object:
         return strategic_assessment(reference_source=args.reference_source, police_uk_source=args.police_uk_source,
                                     recorded_crime_source=args.recorded_crime_source, ho_csp_source=args.ho_csp_source,
                                     itk_source=args.itk_source, trading_standards_source=args.trading_standards_source,
+                                    moj_reoffending_source=args.moj_reoffending_source,
+                                    reoffending_cohort_source=args.reoffending_cohort_source,
                                     force=args.force,
                                     months=args.months, **_where(args))
     return strategic_assessment(**_where(args))

@@ -46,6 +46,7 @@ def _print_warehouse_counts(url: str) -> None:
             "and table_name like 'mart%' order by table_name"))]
         for table in ["dim_geography", "fact_street_crime", "quarantine_street_crime", "fact_recorded_crime", "fact_ho_csp_crime",
                       "quarantine_recorded_crime", "fact_itk_response", "fact_itk_response_issue",
-                      "fact_young_persons_response", "etl_load_log", *marts]:
+                      "fact_young_persons_response", "fact_moj_reoffending", "fact_moj_reoffending_series",
+                      "fact_reoffending_cohort", "etl_load_log", *marts]:
             count = conn.execute(sa.text(f"select count(*) from {table}")).scalar_one()
             print(f"  {table:<30} {count:>10,} rows")

@@ -7,9 +7,11 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.ingest_ho_csp import ingest_ho_csp
 from flows.ingest_itk import ingest_itk
+from flows.ingest_moj_reoffending import ingest_moj_reoffending
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
+from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
 from flows.ingest_trading_standards import ingest_trading_standards
 from flows.marts import build_marts_flow
 
@@ -26,6 +28,8 @@ def strategic_assessment(
     ho_csp_source: str | None = None,
     itk_source: str | None = None,
     trading_standards_source: str | None = None,
+    moj_reoffending_source: str | None = None,
+    reoffending_cohort_source: str | None = None,
     force: str = "lancashire",
     months: str | None = None,
     workdir: str | None = None,
@@ -33,7 +37,7 @@ def strategic_assessment(
     warehouse_url: str | None = None,
 ) -> dict:
     """Run reference, the crime feeds (police.uk, force extract, Home Office CSP tables), the surveys
-    (Lancashire Talking, Young Persons) and the marts; sources default to the bundled sample.
+    (Lancashire Talking, Young Persons), reoffending (MoJ tables, local cohort) and the marts; sources default to the bundled sample.
 
     The run ends Failed, with a summary naming each failed feed and why, when any feed failed.
     """
@@ -51,6 +55,10 @@ def strategic_assessment(
         ("itk", lambda: ingest_itk(source=itk_source, force=force, rebuild_marts=False, return_state=True, **where)),
         ("trading_standards", lambda: ingest_trading_standards(source=trading_standards_source, force=force,
                                                                rebuild_marts=False, return_state=True, **where)),
+        ("moj_reoffending", lambda: ingest_moj_reoffending(source=moj_reoffending_source, rebuild_marts=False,
+                                                           return_state=True, **where)),
+        ("reoffending_cohort", lambda: ingest_reoffending_cohort(source=reoffending_cohort_source, force=force,
+                                                                 rebuild_marts=False, return_state=True, **where)),
     ]
     for name, run in steps:
         state = run()

@@ -33,6 +33,22 @@ class PartitionLoad:
     arrow: pa.Table | None = None
 
 
+def split_partitions(table: pa.Table, keys: list[str]) -> list[tuple[dict, pa.Table]]:
+    """The table's rows grouped by the values of its key columns: (key values, rows) per partition."""
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return []
+    parts = []
+    for values in table.select(keys).group_by(keys).aggregate([]).to_pylist():
+        mask = None
+        for k, v in values.items():
+            match = pc.equal(table[k], pa.scalar(v, table.schema.field(k).type))
+            mask = match if mask is None else pc.and_(mask, match)
+        parts.append((values, table.filter(mask)))
+    return sorted(parts, key=lambda p: [str(v) for v in p[0].values()])
+
+
 def _where(where: dict[str, object]) -> str:
     return " and ".join(f"{k} = :{k}" for k in where) or "true"
 

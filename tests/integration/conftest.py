@@ -51,3 +51,34 @@ def survey_loaded(tmp_path_factory, itk_exports, survey_waves, prefect_api):
     yield out
     for cleanup in cleanups:
         cleanup()
+
+
+@pytest.fixture(scope="session")
+def cohort_extracts(tmp_path_factory) -> list[Path]:
+    """A year of quarterly cohort extracts (Apr 2019 to Jan 2020), 800 offenders each, 2% broken."""
+    from tasks.reoffending.generate import generate_cohorts
+    from tasks.young_persons.generate import district_populations
+
+    return generate_cohorts(tmp_path_factory.mktemp("cohorts"), dt.date(2019, 4, 1), 4, 800,
+                            district_populations(generator_wards()), seed=31, bad_rate=0.02)
+
+
+@pytest.fixture(scope="session")
+def reoffending_loaded(tmp_path_factory, cohort_extracts, prefect_api):
+    """Each backend with reference, the bundled MoJ tables and the generated cohort year loaded."""
+    from flows.ingest_moj_reoffending import ingest_moj_reoffending
+    from flows.ingest_reference import ingest_reference
+    from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
+
+    out, cleanups = {}, []
+    for backend in ("duckdb", "postgres"):
+        folder = tmp_path_factory.mktemp(f"reoffending-{backend}")
+        url, cleanup = make_warehouse(backend, folder)
+        cleanups.append(cleanup)
+        where = dict(workdir=str(folder / "var"), warehouse_url=url)
+        ingest_reference(**where)
+        out[backend] = {"url": url, "where": where, "moj": ingest_moj_reoffending(**where),
+                        "cohort": ingest_reoffending_cohort(source=str(cohort_extracts[0].parent), **where)}
+    yield out
+    for cleanup in cleanups:
+        cleanup()

@@ -46,6 +46,8 @@ def test_demo_runs_the_assessment_and_says_where_things_are(tmp_path):
     assert (tmp_path / "var" / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-03" / "data.parquet").exists()
     assert "itk" in out and "50,145 rows in" in out and "fact_itk_response" in out
     assert "trading_standards" in out and "15,000 rows in" in out and "mart_young_persons_indicators" in out
+    assert "moj_reoffending" in out and "1,774 rows in = 1,774 curated" in out and "mart_reoffending_rate" in out
+    assert "reoffending_cohort" in out and "10,000 rows in" in out and "mart_reoffender_profile" in out
     # nothing personal from any bundled input, anywhere downstream of landing
     pii = sample_pii()
     assert len(pii) > 50_000

@@ -1,0 +1,104 @@
+"""Flow ingest_moj_reoffending: MoJ proven reoffending tables (three layouts) -> landing -> validate -> curated -> warehouse."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from flows.common import finish, load_dim_geography, start_feed_run
+from tasks import stages
+from tasks.errors import FileRejected, SourceError
+from tasks.load_log import FileOutcome
+from tasks.publish import PartitionLoad, split_partitions
+from tasks.reoffending import tasks as reo
+from tasks.reoffending.moj import FEED
+from tasks.reoffending.moj_checks import SERIES_SCHEMA, TABLES_SCHEMA, quarantine_rows
+from tasks.settings import SAMPLE_DIR, Settings
+from tasks.sources import SourceFile
+from tasks.validate import rule_counts
+
+SAMPLE_SOURCE = str(SAMPLE_DIR / "moj_reoffending")
+# Each layout's fact table and the columns whose values make a partition: a file replaces those it holds.
+TARGETS = {
+    "overview": ("fact_moj_reoffending", TABLES_SCHEMA, ["layout", "period_start", "period_type"]),
+    "geographic": ("fact_moj_reoffending", TABLES_SCHEMA, ["layout", "period_start", "period_type"]),
+    "series": ("fact_moj_reoffending_series", SERIES_SCHEMA, ["measure", "period_type"]),
+}
+
+
+def authority_codes(dim) -> dict[str, str]:
+    """Authority name -> code for every authority in dim_geography."""
+    return dict(zip(dim["authority_name"].to_pylist(), dim["authority_code"].to_pylist()))
+
+
+def prepare_file(file: SourceFile, authorities: dict[str, str], settings: Settings,
+                 run_id: str) -> tuple[FileOutcome, list[PartitionLoad] | None]:
+    """One table through every stage up to the lake; returns the loads that replace the partitions it holds."""
+    outcome = FileOutcome(run_id, FEED, None, None, file.name)
+    try:
+        landed = stages.land_file(file, FEED, "tables", settings, run_id)
+        outcome.source_sha256 = landed.sha256
+        batch = reo.read_moj(landed.path, landed.source_name)
+        outcome.partition_key = f"layout={batch.layout}"
+        outcome.rows_in = batch.table.num_rows
+        good, bad, raw_result = reo.validate_moj(batch, file.name)
+        outcome.raw_suite_success = raw_result.success
+        outcome.warnings += raw_result.warnings
+        curated = reo.conform_moj(good, batch.layout, authorities, landed.sha256, run_id)
+        result = reo.validate_moj_curated(curated, batch.layout, file.name)
+        outcome.curated_suite_success = result.success
+        outcome.warnings += result.warnings
+        quarantined = quarantine_rows(bad, batch.layout, landed.sha256, run_id)
+        outcome.rows_curated, outcome.rows_quarantined = curated.num_rows, quarantined.num_rows
+        outcome.quarantine_by_rule = rule_counts(quarantined)
+        table, schema, keys = TARGETS[batch.layout]
+        parts = split_partitions(curated, keys)
+        outcome.period = ", ".join(sorted({str(k.get("period_start", k.get("measure"))) for k, _ in parts}))[:200] or None
+        loads = [PartitionLoad("quarantine_moj_reoffending", quarantined.schema.names, quarantined.num_rows,
+                               {"layout": batch.layout, "source_sha256": landed.sha256}, arrow=quarantined)]
+        for key, rows in parts:
+            folder = {k: str(v) for k, v in key.items()}
+            loads.append(PartitionLoad(table, schema.names, rows.num_rows, key,
+                                       parquet=stages.write_lake(rows, settings, "curated", table.removeprefix("fact_"),
+                                                                 folder, tuple(keys))))
+        return outcome, loads
+    except (FileRejected, SourceError) as exc:
+        outcome.message = getattr(exc, "reason", str(exc))
+        stages.log_rejection(settings, outcome)
+        return outcome, None
+
+
+@flow(name="ingest_moj_reoffending", log_prints=True)
+def ingest_moj_reoffending(
+    source: str | None = None,
+    workdir: str | None = None,
+    lake_dir: str | None = None,
+    warehouse_url: str | None = None,
+    rebuild_marts: bool = True,
+) -> dict:
+    """Load MoJ proven reoffending tables: the overview CSV, the geographical data tool (xlsx sheet
+    Data, or CSV) and the reshaped national series, recognised by their headers.
+
+    source: a folder, file or .zip; the bundled tables (generated Lancashire geographical tool and
+        overview, and the real national series) when empty. Each cohort period a file holds
+        replaces that period of its layout; the series replaces each measure and unit it holds.
+    """
+    logger = get_run_logger()
+    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
+    try:
+        files = reo.find_moj_files(source or SAMPLE_SOURCE)
+        if not files:
+            raise SourceError(f"no .csv or .xlsx tables in {source or SAMPLE_SOURCE}")
+        authorities = authority_codes(load_dim_geography(settings))
+    except (SourceError, FileNotFoundError) as exc:
+        report.error = str(exc)
+        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+    for file in files:
+        outcome, loads = prepare_file(file, authorities, settings, run_id)
+        report.files.append(outcome)
+        if loads:
+            stages.publish_partitions(settings, loads, [outcome])
+        logger.info("%s: %s rows in, %s curated, %s quarantined", file.name, outcome.rows_in, outcome.rows_curated,
+                    outcome.rows_quarantined)
+    if rebuild_marts and any(f.status == "loaded" for f in report.files):
+        report.marts_built = stages.rebuild_marts(settings, [FEED])
+    return finish(report, settings)

@@ -1,0 +1,59 @@
+-- mart_reoffence_mix (the assessment's Table 3): the offence groups of proven reoffences in the
+-- local cohort, for the county, each BCU and each authority, per quarterly cohort and per
+-- financial year of cohorts.
+-- grain: one row per period_type, period_start, area_level, area_name, reoffence_group
+-- feeds: reoffending_cohort, reference
+-- reoffences: the offence groups listed for the area's reoffenders (one per listed group);
+-- share: of all listed in the area and period.
+with
+
+force_areas as (
+    select distinct authority_code, force_area_name from dim_geography
+),
+
+listed as (
+    select r.reoffence_group, c.cohort_start, c.cohort_end, c.authority_name, c.bcu, f.force_area_name,
+           case when extract(month from c.cohort_start) >= 4
+                then cast(extract(year from c.cohort_start) as integer)
+                else cast(extract(year from c.cohort_start) as integer) - 1
+           end as fy_start
+    from fact_reoffence r
+    join fact_reoffending_cohort c on c.cohort_start = r.cohort_start and c.offender_key = r.offender_key
+    left join force_areas f on f.authority_code = c.authority_code
+),
+
+periods as (
+    select 'quarterly' as period_type, cohort_start as period_start, cohort_end as period_end,
+           cast(cohort_start as text) as cohort_period, listed.*
+    from listed
+    union all
+    select 'annual', make_date(fy_start, 4, 1), make_date(fy_start + 1, 3, 31),
+           cast(fy_start as text) || '/' || right(cast(fy_start + 1 as text), 2), listed.*
+    from listed
+),
+
+areas as (
+    select periods.*, 'county' as area_level, force_area_name as area_name from periods where force_area_name is not null
+    union all
+    select periods.*, 'bcu', bcu from periods where bcu is not null
+    union all
+    select periods.*, 'authority', authority_name from periods
+),
+
+counted as (
+    select cohort_period, period_type, period_start, period_end, area_level, area_name, reoffence_group,
+           count(*) as reoffences
+    from areas
+    group by cohort_period, period_type, period_start, period_end, area_level, area_name, reoffence_group
+),
+
+final as (
+    select
+        counted.*,
+        cast(reoffences as float8)
+            / sum(reoffences) over (partition by period_type, period_start, area_level, area_name) as share,
+        rank() over (partition by period_type, period_start, area_level, area_name order by reoffences desc) as rank
+    from counted
+)
+
+select * from final
