@@ -45,6 +45,33 @@ def load_dim_geography(settings: Settings) -> pa.Table:
     return load_reference_table(settings, "dim_geography")
 
 
+def publish_each(items, prepare, settings: Settings, report: FeedReport, then=None) -> None:
+    """Each item through `prepare` (every stage up to the lake), then its loads published in one transaction.
+
+    `prepare(item)` returns the file's outcome and its warehouse loads (None when it was rejected,
+    which it has logged); `then` runs inside each load's transaction (a merge, say).
+    """
+    from tasks import stages
+
+    logger = get_run_logger()
+    for item in items:
+        outcome, loads = prepare(item)
+        report.files.append(outcome)
+        if loads:
+            stages.publish_partitions(settings, loads, [outcome], then)
+        logger.info("%s: %s rows in, %s curated, %s quarantined %s", outcome.source_name, outcome.rows_in,
+                    outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
+
+
+def finish_feed(report: FeedReport, settings: Settings, rebuild_marts: bool) -> dict:
+    """Rebuild the feed's marts when anything loaded (and asked to), then publish the run's verdict."""
+    from tasks import stages
+
+    if rebuild_marts and any(f.status == "loaded" for f in report.files):
+        report.marts_built = stages.rebuild_marts(settings, [report.feed])
+    return finish(report, settings)
+
+
 def finish(report: FeedReport, settings: Settings, source: str | None = None) -> dict:
     """Publish the run's artifacts and report file; raise FeedFailed when anything was rejected.
 

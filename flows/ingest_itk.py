@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from prefect import flow, get_run_logger
+from prefect import flow
 
-from flows.common import finish, load_dim_geography, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
 from tasks import stages
+from tasks.areas import force_wards
 from tasks.errors import FileRejected, SourceError
 from tasks.itk import tasks as itk
 from tasks.itk.checks import area_parameters
-from tasks.itk.conform import ward_table
 from tasks.itk.merge import merge_export
 from tasks.itk.read import ExportFile
 from tasks.itk.schema import FEED, ISSUE_SCHEMA, QUARANTINE_SCHEMA, RESPONSE_SCHEMA
@@ -84,26 +84,15 @@ def ingest_itk(
         latest version (updated_at), so reloading an export, or an older one, changes nothing.
     force: the police.uk slug of the partnership's force, whose wards the responses must fall in.
     """
-    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         exports = itk.find_exports(source or SAMPLE_SOURCE)
         if not exports:
             raise SourceError(f"no itk_lancashire_talking_YYYYMMDD.csv in {source or SAMPLE_SOURCE}")
-        wards = ward_table(load_dim_geography(settings), force)
-        if wards.num_rows == 0:
-            raise LookupError(f"force {force!r} has no wards in dim_geography: load its geography first")
+        wards = force_wards(load_dim_geography(settings), force)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
         return finish(report, settings, source=str(source or SAMPLE_SOURCE))
     area = area_parameters(wards)
-    for export in exports:
-        outcome, loads = prepare_export(export, wards, area, settings, run_id)
-        report.files.append(outcome)
-        if loads:
-            stages.publish_partitions(settings, loads, [outcome], merge_staged)
-        logger.info("%s: %s rows in, %s curated, %s quarantined %s", export.file.name, outcome.rows_in,
-                    outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
-    if rebuild_marts and any(f.status == "loaded" for f in report.files):
-        report.marts_built = stages.rebuild_marts(settings, [FEED])
-    return finish(report, settings)
+    publish_each(exports, lambda e: prepare_export(e, wards, area, settings, run_id), settings, report, merge_staged)
+    return finish_feed(report, settings, rebuild_marts)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
-from flows.common import finish, load_dim_geography, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
@@ -82,7 +82,6 @@ def ingest_moj_reoffending(
         overview, and the real national series) when empty. Each cohort period a file holds
         replaces that period of its layout; the series replaces each measure and unit it holds.
     """
-    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         files = reo.find_moj_files(source or SAMPLE_SOURCE)
@@ -92,13 +91,5 @@ def ingest_moj_reoffending(
     except (SourceError, FileNotFoundError) as exc:
         report.error = str(exc)
         return finish(report, settings, source=str(source or SAMPLE_SOURCE))
-    for file in files:
-        outcome, loads = prepare_file(file, authorities, settings, run_id)
-        report.files.append(outcome)
-        if loads:
-            stages.publish_partitions(settings, loads, [outcome])
-        logger.info("%s: %s rows in, %s curated, %s quarantined", file.name, outcome.rows_in, outcome.rows_curated,
-                    outcome.rows_quarantined)
-    if rebuild_marts and any(f.status == "loaded" for f in report.files):
-        report.marts_built = stages.rebuild_marts(settings, [FEED])
-    return finish(report, settings)
+    publish_each(files, lambda f: prepare_file(f, authorities, settings, run_id), settings, report)
+    return finish_feed(report, settings, rebuild_marts)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from prefect import flow, get_run_logger
+from prefect import flow
 
-from flows.common import finish, load_dim_geography, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
 from tasks import stages
+from tasks.areas import force_authorities
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
@@ -17,12 +18,6 @@ from tasks.settings import SAMPLE_DIR, Settings
 from tasks.validate import rule_counts
 
 SAMPLE_SOURCE = str(SAMPLE_DIR / "reoffending_cohort" / "reoffending_cohort_2019-20_GENERATED.zip")
-
-
-def authority_table(dim: pa.Table, force: str) -> pa.Table:
-    """One row per authority of the force's area: code, name and BCU."""
-    rows = dim.filter(pc.equal(dim["force"], force)).select(["authority_code", "authority_name", "bcu"])
-    return rows.group_by(rows.column_names).aggregate([]).sort_by("authority_name")
 
 
 def prepare_cohort(extract: CohortFile, authorities: pa.Table, settings: Settings,
@@ -80,25 +75,14 @@ def ingest_reoffending_cohort(
         (April 2019 to March 2020) when empty. Each quarter loaded replaces that quarter.
     force: the police.uk slug of the partnership's force, whose authorities the districts must be.
     """
-    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         extracts = reo.find_cohorts(source or SAMPLE_SOURCE)
         if not extracts:
             raise SourceError(f"no reoffending_cohort_YYYY-MM.csv in {source or SAMPLE_SOURCE}")
-        authorities = authority_table(load_dim_geography(settings), force)
-        if authorities.num_rows == 0:
-            raise LookupError(f"force {force!r} has no authorities in dim_geography: load its geography first")
+        authorities = force_authorities(load_dim_geography(settings), force)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
         return finish(report, settings, source=str(source or SAMPLE_SOURCE))
-    for extract in extracts:
-        outcome, loads = prepare_cohort(extract, authorities, settings, run_id)
-        report.files.append(outcome)
-        if loads:
-            stages.publish_partitions(settings, loads, [outcome])
-        logger.info("%s: %s rows in, %s curated, %s quarantined %s", extract.file.name, outcome.rows_in,
-                    outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
-    if rebuild_marts and any(f.status == "loaded" for f in report.files):
-        report.marts_built = stages.rebuild_marts(settings, [FEED])
-    return finish(report, settings)
+    publish_each(extracts, lambda e: prepare_cohort(e, authorities, settings, run_id), settings, report)
+    return finish_feed(report, settings, rebuild_marts)

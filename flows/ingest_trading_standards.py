@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import flow
 
-from flows.common import finish, load_dim_geography, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
 from tasks import stages
+from tasks.areas import force_authorities
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
@@ -13,7 +14,6 @@ from tasks.settings import SAMPLE_DIR, Settings
 from tasks.validate import rule_counts
 from tasks.young_persons import tasks as yps
 from tasks.young_persons.checks import quarantine_rows
-from tasks.young_persons.conform import authority_table
 from tasks.young_persons.read import WaveFile
 from tasks.young_persons.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
 
@@ -69,25 +69,14 @@ def ingest_trading_standards(
         (2015-16, 2017-18, 2019-20) when empty. Each wave loaded replaces that wave.
     force: the police.uk slug of the partnership's force, whose authorities the districts must be.
     """
-    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         waves = yps.find_waves(source or SAMPLE_SOURCE)
         if not waves:
             raise SourceError(f"no ts_young_persons_survey_YYYY-YY.csv in {source or SAMPLE_SOURCE}")
-        authorities = authority_table(load_dim_geography(settings), force)
-        if authorities.num_rows == 0:
-            raise LookupError(f"force {force!r} has no authorities in dim_geography: load its geography first")
+        authorities = force_authorities(load_dim_geography(settings), force)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
         return finish(report, settings, source=str(source or SAMPLE_SOURCE))
-    for wave in waves:
-        outcome, loads = prepare_wave(wave, authorities, settings, run_id)
-        report.files.append(outcome)
-        if loads:
-            stages.publish_partitions(settings, loads, [outcome])
-        logger.info("%s: %s rows in, %s curated, %s quarantined", wave.file.name, outcome.rows_in,
-                    outcome.rows_curated, outcome.rows_quarantined)
-    if rebuild_marts and any(f.status == "loaded" for f in report.files):
-        report.marts_built = stages.rebuild_marts(settings, [FEED])
-    return finish(report, settings)
+    publish_each(waves, lambda w: prepare_wave(w, authorities, settings, run_id), settings, report)
+    return finish_feed(report, settings, rebuild_marts)

@@ -107,3 +107,4 @@ def assert_marts_identical(duck_url: str, pg_url: str) -> list[str]:
         for a, b in zip(duck, pg):
             assert a == pytest.approx(b) if any(isinstance(x, float) for x in a) else a == b, (mart, a, b)
     return marts
+

@@ -12,13 +12,6 @@ from tasks.itk.schema import ISSUE_COLUMNS, ISSUE_SCHEMA, PRIORITY_POINTS, RESPO
 from tasks.pseudonym import postcode_district, pseudonymise
 
 
-def ward_table(dim: pa.Table, force: str) -> pa.Table:
-    """One row per ward of the force's area: ward, authority and BCU (dim_geography is per LSOA)."""
-    rows = dim.filter(pc.equal(dim["force"], force))
-    wards = rows.select(["ward_code", "ward_name", "authority_code", "authority_name", "bcu"])
-    return wards.group_by(wards.column_names).aggregate([]).sort_by("ward_code")
-
-
 def conform_responses(good: pa.Table, wards: pa.Table, export_date: dt.date, sha256: str, run_id: str,
                       key: bytes) -> pa.Table:
     """One curated row per response version: pseudonym, district, the ward's authority and BCU."""

@@ -7,16 +7,6 @@ import pyarrow.compute as pc
 
 from tasks.young_persons.schema import ALCOHOL_SOURCES, CURATED_SCHEMA, TRI_STATE_COLUMNS, YES_NO_COLUMNS
 
-LANCASHIRE_12_TYPE = "non-metropolitan district"  # the two-tier county's districts, not the unitaries
-
-
-def authority_table(dim: pa.Table, force: str) -> pa.Table:
-    """One row per authority of the force's area: code, name and whether it is one of the county's districts."""
-    rows = dim.filter(pc.equal(dim["force"], force)).select(["authority_code", "authority_name", "authority_type"])
-    rows = rows.group_by(rows.column_names).aggregate([])
-    return pa.table({"authority_code": rows["authority_code"], "authority_name": rows["authority_name"],
-                     "is_lancashire_12": pc.equal(rows["authority_type"], LANCASHIRE_12_TYPE)}).sort_by("authority_name")
-
 
 def yes(values: pa.ChunkedArray) -> pa.ChunkedArray:
     """'Yes' -> true, 'No' -> false, empty -> null."""

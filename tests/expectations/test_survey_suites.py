@@ -8,12 +8,11 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
+from tasks.areas import force_authorities, force_wards
 from tasks.itk import checks as itk_checks
-from tasks.itk.conform import ward_table
 from tasks.itk.generate import export_rows, response_universe, write_export
 from tasks.itk.read import read_export
 from tasks.young_persons import checks as yps_checks
-from tasks.young_persons.conform import authority_table
 from tasks.young_persons.generate import district_populations, wave_rows, write_wave
 from tasks.young_persons.read import read_wave
 from tests.survey_fixtures import generator_wards, lancashire_dim
@@ -31,7 +30,7 @@ def itk_export(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def itk_area():
-    return itk_checks.area_parameters(ward_table(lancashire_dim(), "lancashire"))
+    return itk_checks.area_parameters(force_wards(lancashire_dim(), "lancashire"))
 
 
 def with_values(table: pa.Table, row: int, values: dict) -> pa.Table:
@@ -113,7 +112,7 @@ def ts_wave(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def districts():
-    return authority_table(lancashire_dim(), "lancashire")["authority_name"].to_pylist()
+    return force_authorities(lancashire_dim(), "lancashire")["authority_name"].to_pylist()
 
 
 def test_a_clean_wave_passes(ts_wave, districts):

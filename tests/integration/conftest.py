@@ -31,26 +31,19 @@ def survey_waves(tmp_path_factory) -> list[Path]:
                           district_populations(generator_wards()), seed=21, bad_rate=0.02)
 
 
-@pytest.fixture(scope="session")
-def survey_loaded(tmp_path_factory, itk_exports, survey_waves, prefect_api):
-    """Each backend with reference, the three ITK exports (oldest first) and the three waves loaded."""
-    from flows.ingest_itk import ingest_itk
+def load_backends(tmp_path_factory, name: str, load) -> tuple[dict, list]:
+    """Reference and `load(where)` on a new DuckDB and PostgreSQL warehouse each: ({backend: {url, where, result}}, cleanups)."""
     from flows.ingest_reference import ingest_reference
-    from flows.ingest_trading_standards import ingest_trading_standards
 
     out, cleanups = {}, []
     for backend in ("duckdb", "postgres"):
-        folder = tmp_path_factory.mktemp(f"surveys-{backend}")
+        folder = tmp_path_factory.mktemp(f"{name}-{backend}")
         url, cleanup = make_warehouse(backend, folder)
         cleanups.append(cleanup)
         where = dict(workdir=str(folder / "var"), warehouse_url=url)
         ingest_reference(**where)
-        out[backend] = {"url": url, "where": where,
-                        "itk": ingest_itk(source=str(itk_exports[0].parent), **where),
-                        "trading_standards": ingest_trading_standards(source=str(survey_waves[0].parent), **where)}
-    yield out
-    for cleanup in cleanups:
-        cleanup()
+        out[backend] = {"url": url, "where": where, "result": load(where)}
+    return out, cleanups
 
 
 @pytest.fixture(scope="session")
@@ -67,18 +60,11 @@ def cohort_extracts(tmp_path_factory) -> list[Path]:
 def reoffending_loaded(tmp_path_factory, cohort_extracts, prefect_api):
     """Each backend with reference, the bundled MoJ tables and the generated cohort year loaded."""
     from flows.ingest_moj_reoffending import ingest_moj_reoffending
-    from flows.ingest_reference import ingest_reference
     from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
 
-    out, cleanups = {}, []
-    for backend in ("duckdb", "postgres"):
-        folder = tmp_path_factory.mktemp(f"reoffending-{backend}")
-        url, cleanup = make_warehouse(backend, folder)
-        cleanups.append(cleanup)
-        where = dict(workdir=str(folder / "var"), warehouse_url=url)
-        ingest_reference(**where)
-        out[backend] = {"url": url, "where": where, "moj": ingest_moj_reoffending(**where),
-                        "cohort": ingest_reoffending_cohort(source=str(cohort_extracts[0].parent), **where)}
+    out, cleanups = load_backends(tmp_path_factory, "reoffending", lambda where: {
+        "moj": ingest_moj_reoffending(**where),
+        "cohort": ingest_reoffending_cohort(source=str(cohort_extracts[0].parent), **where)})
     yield out
     for cleanup in cleanups:
         cleanup()

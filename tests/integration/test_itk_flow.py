@@ -15,6 +15,7 @@ import pytest
 from flows.ingest_itk import ingest_itk
 from flows.ingest_reference import ingest_reference
 from tests.conftest import assert_marts_identical, make_warehouse, query
+from tests.integration.conftest import load_backends
 from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -31,9 +32,13 @@ def exports(itk_exports) -> list[Path]:
     return itk_exports
 
 
-@pytest.fixture
-def loaded(survey_loaded) -> dict:
-    return survey_loaded
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, itk_exports, prefect_api) -> dict:
+    """Each backend with reference and the three exports loaded, oldest first."""
+    out, cleanups = load_backends(tmp_path_factory, "itk", lambda where: ingest_itk(source=str(itk_exports[0].parent), **where))
+    yield out
+    for cleanup in cleanups:
+        cleanup()
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])

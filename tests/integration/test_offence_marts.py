@@ -14,7 +14,7 @@ from flows.ingest_reference import ingest_reference
 from tests.conftest import SAMPLE, assert_marts_identical, make_warehouse, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-MONTHS = [f"{y}-{m:02d}" for y, m in [(2019, m) for m in range(4, 13)] + [(2020, m) for m in range(1, 4)]]  # a year
+MONTHS = ["2019-04", "2019-05", "2019-06", "2019-07"]  # a third of a financial year: every mart has rows
 
 
 @pytest.fixture(scope="module")

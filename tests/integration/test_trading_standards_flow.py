@@ -12,7 +12,7 @@ import pytest
 
 from flows.ingest_trading_standards import ingest_trading_standards
 from tests.conftest import assert_marts_identical, query
-from tests.integration.conftest import WAVES
+from tests.integration.conftest import WAVES, load_backends
 from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -29,9 +29,14 @@ def raw_frame(path: Path) -> pd.DataFrame:
     return frame
 
 
-@pytest.fixture
-def loaded(survey_loaded) -> dict:
-    return survey_loaded
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, survey_waves, prefect_api) -> dict:
+    """Each backend with reference and the three waves loaded."""
+    out, cleanups = load_backends(tmp_path_factory, "waves",
+                                  lambda where: ingest_trading_standards(source=str(survey_waves[0].parent), **where))
+    yield out
+    for cleanup in cleanups:
+        cleanup()
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
