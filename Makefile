@@ -2,13 +2,17 @@
 # environment (.venv for the demo, .venv-test for the tests), built on first use.
 PYTHON ?= python3
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean chromium
 
 demo: .venv/.installed
 	.venv/bin/csp-pipeline demo
 
-test: .venv-test/.installed
+test: .venv-test/.installed chromium
 	.venv-test/bin/pytest
+
+# The evidence pack's browser test drives Debian's Chromium (no browser download from the test run).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 bench: .venv/.installed
 	.venv/bin/python bench/police_uk.py

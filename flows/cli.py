@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     coh.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
 
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
+    rep = sub.add_parser("report", parents=[common], help="build the evidence pack (county page, 14 local profiles) from the marts")
+    rep.add_argument("--out", help="folder to write (default $CSP_WORKDIR/report)")
+    rep.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
     run.add_argument("--reference-source")
     run.add_argument("--police-uk-source")
@@ -133,6 +136,10 @@ def _run(args) -> object:
         from flows.marts import build_marts_flow
 
         return build_marts_flow(**_where(args))
+    if args.command == "report":
+        from flows.report import build_report
+
+        return build_report(out=args.out, force=args.force, **_where(args))
     from flows.strategic_assessment import strategic_assessment
 
     if args.command == "run":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
@@ -14,6 +16,7 @@ from flows.ingest_reference import ingest_reference
 from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
 from flows.ingest_trading_standards import ingest_trading_standards
 from flows.marts import build_marts_flow
+from flows.report import build_report
 
 
 class AssessmentFailed(Exception):
@@ -74,6 +77,11 @@ def strategic_assessment(
         results["marts"] = {"built": marts.result()}
     else:
         failures.append(f"marts: {marts.result(raise_on_failure=False)}")
+    report = build_report(force=force, return_state=True, **where)
+    if report.is_completed():
+        results["report"] = {"built": [Path(p).name for p in report.result()["pages"]], "out": report.result()["out"]}
+    else:
+        failures.append(f"report: {report.result(raise_on_failure=False)}")
     lines = ["# Strategic assessment run", ""]
     lines += [f"- **{k}**: {'FAILED' if v.get('failed') else 'ok'} {v.get('totals', v.get('built', ''))}" for k, v in results.items()]
     if failures:

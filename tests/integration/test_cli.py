@@ -1,10 +1,14 @@
-"""The csp-pipeline command: --help stays light (no Prefect, GX or pandas import), the demo runs
-the whole assessment on the bundled sample, says where everything is and leaves no personal data
-from any input in the warehouse or the lake; failures exit non-zero."""
+"""The csp-pipeline command: --help stays light (no Prefect, GX or pandas import); the demo runs
+the whole assessment on the bundled sample, says where everything is, leaves no personal data from
+any input in the warehouse, the lake or the report; its evidence pack has fifteen self-contained
+pages carrying E1-E11 with provenance and CSVs, suppressed cells shown as suppressed, and every page
+renders in headless Chromium with the network refused; failures exit non-zero."""
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,25 +39,38 @@ def test_help_imports_nothing_heavy():
         assert option in help_text
 
 
-def test_demo_runs_the_assessment_and_says_where_things_are(tmp_path):
-    done = run_cli("demo", cwd=tmp_path, PREFECT_LOGGING_LEVEL="INFO")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, prefect_api) -> Path:
+    """The README's demo, run once in a fresh folder: returns that folder (the demo writes ./var)."""
+    folder = tmp_path_factory.mktemp("demo")
+    done = run_cli("demo", cwd=folder, PREFECT_LOGGING_LEVEL="INFO")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    out = done.stdout
+    (folder / "stdout.txt").write_text(done.stdout, encoding="utf-8")
+    return folder
+
+
+def test_demo_runs_the_assessment_and_says_where_things_are(demo):
+    out = (demo / "stdout.txt").read_text(encoding="utf-8")
     assert "64,338 rows in = 64,338 curated + 0 quarantined" in out
     assert "fact_street_crime" in out and "64,338 rows" in out
-    assert f"duckdb:///{tmp_path / 'var' / 'warehouse.duckdb'}" in out
-    assert "ingest_police_uk" in (tmp_path / "var" / "logs" / "csp-pipeline.log").read_text()
-    assert (tmp_path / "var" / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-03" / "data.parquet").exists()
+    assert f"duckdb:///{demo / 'var' / 'warehouse.duckdb'}" in out
+    assert "ingest_police_uk" in (demo / "var" / "logs" / "csp-pipeline.log").read_text()
+    assert (demo / "var" / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-03" / "data.parquet").exists()
     assert "itk" in out and "50,145 rows in" in out and "fact_itk_response" in out
     assert "trading_standards" in out and "15,000 rows in" in out and "mart_young_persons_indicators" in out
     assert "moj_reoffending" in out and "1,774 rows in = 1,774 curated" in out and "mart_reoffending_rate" in out
     assert "reoffending_cohort" in out and "10,000 rows in" in out and "mart_reoffender_profile" in out
-    # nothing personal from any bundled input, anywhere downstream of landing
+    assert f"report             15 pages in {demo / 'var' / 'report'}" in out
+
+
+def test_no_personal_data_from_any_input_reaches_the_warehouse_or_the_lake(demo):
     pii = sample_pii()
     assert len(pii) > 50_000
-    url = f"duckdb:///{tmp_path / 'var' / 'warehouse.duckdb'}"
+    url = f"duckdb:///{demo / 'var' / 'warehouse.duckdb'}"
     assert not text_values_in_warehouse(url, pii.__contains__)
-    assert not text_values_in_lake(tmp_path / "var" / "lake", pii.__contains__)
+    assert not text_values_in_lake(demo / "var" / "lake", pii.__contains__)
+    report = "".join(p.read_text(encoding="utf-8") for p in (demo / "var" / "report").rglob("*.*"))
+    assert not [v for v in list(pii)[:5000] if v in report]
 
 
 def test_environment_settings_apply_and_a_bad_source_exits_non_zero(tmp_path):
@@ -65,3 +82,89 @@ def test_environment_settings_apply_and_a_bad_source_exits_non_zero(tmp_path):
     bad = run_cli("ingest", "police-uk", "--source", str(tmp_path / "nope"), "--workdir", str(tmp_path / "wd"),
                   cwd=tmp_path, CSP_LAKE_DIR=str(lake))
     assert bad.returncode == 1 and "source not found" in bad.stdout
+
+
+HEADINGS = ["E1. Recorded crime by year and category", "E2. Share of crime count against share of harm",
+            "E3. All crime per 1,000 residents, ranked", "E4. Domestic abuse", "E5. Hate crime by strand",
+            "E6. Victim and suspect age bands", "E7. Proven reoffending rate", "E8. Table 2", "E8. Table 3",
+            "E9. Community issues", "E10. Young Persons Survey indicators"]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def pack(demo) -> Path:
+    return demo / "var" / "report"
+
+
+def test_fifteen_pages_each_with_every_figure_and_its_provenance(pack):
+    pages = sorted(p.name for p in pack.glob("*.html"))
+    assert len(pages) == 15 and "index.html" in pages and "profile-blackpool.html" in pages
+    county = (pack / "index.html").read_text(encoding="utf-8")
+    for heading in HEADINGS + ["E11. Table 1: threat ranking"]:
+        assert heading in county, heading
+    assert "policeuk-approx-median@" in county                      # the weights version where harm is used
+    assert re.search(r"Source: <code>mart_crime_trend</code> · financial years", county)
+    assert county.count("<svg") >= 10
+    profile = (pack / "profile-preston.html").read_text(encoding="utf-8")
+    assert all(h in profile for h in HEADINGS) and "Preston" in profile
+
+
+def test_pages_ask_nothing_of_the_network(pack):
+    for page in pack.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), page.name
+        assert "<script" not in html and "@import" not in html
+
+
+def test_every_figure_has_its_data_as_csv_with_the_mart_named(pack):
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="(data/[^"]+\.csv)"', index)
+    assert len(links) == 13
+    for link in links:
+        with open(pack / link, encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows and rows[0]["mart"].startswith("mart_"), link
+
+
+def test_suppressed_cells_show_as_suppressed_never_zero(pack):
+    # Ribble Valley's pupils split by indicator leave denominators under 10 in some cells
+    rows = list(csv.DictReader(open(pack / "data" / "profile-ribble-valley-e10-young-persons.csv", encoding="utf-8")))
+    suppressed = [r for r in rows if r["suppressed"] == "True"]
+    page = (pack / "profile-ribble-valley.html").read_text(encoding="utf-8")
+    if suppressed:
+        assert all(r["value"] == "" for r in suppressed) and 'class="suppressed">suppressed' in page
+    small = list(csv.DictReader(open(pack / "data" / "index-e9-community-issues.csv", encoding="utf-8")))
+    assert all(r["suppressed"] == "False" for r in small)  # the county has thousands of responses
+
+
+def test_every_page_renders_in_headless_chromium_with_the_network_refused(pack, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "the test set-up (make test) installs Debian's chromium"
+    failed, refused = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+
+        def route(r):
+            if r.request.url.startswith("file:"):
+                r.continue_()
+            else:
+                refused.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("requestfailed", lambda req: failed.append(req.url))
+        page.goto("about:blank")
+        blank = len(page.screenshot())
+        for path in sorted(pack.glob("*.html")):
+            page.goto(path.resolve().as_uri())
+            headings = page.locator("h2").all_inner_texts()
+            assert any(h.startswith("E1.") for h in headings) and any(h.startswith("E10.") for h in headings), path.name
+            assert page.locator("svg").count() >= 8, path.name
+            shot = tmp_path / f"{path.stem}.png"
+            page.screenshot(path=str(shot))
+            # a blank page of the same size compresses to a few kB; charts, tables and text do not
+            assert shot.stat().st_size > 10 * blank, f"{path.name}: screenshot looks blank ({shot.stat().st_size} bytes)"
+        browser.close()
+    assert not failed and not refused, (failed, refused)

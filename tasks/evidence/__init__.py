@@ -1,0 +1,1 @@
+"""The evidence pack: figures from the marts, drawn as inline SVG in self-contained HTML pages."""

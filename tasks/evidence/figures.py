@@ -1,0 +1,236 @@
+"""The assessment's figures (E1-E11 of shared/specs/marts.md), each read from one mart for one area.
+
+A figure carries its data rows (the CSV beside the page), an optional chart, and what a reader
+needs to trust it: the mart, the data's time window, the weights version where harm is used,
+and (filled in by `lineage`) the runs and source files it came from through the load log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from tasks.evidence import svg
+
+COUNTY = None  # the area argument for the county page
+FEED_FACTS = {  # which tables hold each feed's rows (with source_sha256 and run_id)
+    "police_uk_street": ["fact_street_crime"], "recorded_crime": ["fact_recorded_crime"], "ho_csp": ["fact_ho_csp_crime"],
+    "itk": ["fact_itk_response"], "trading_standards": ["fact_young_persons_response"],
+    "moj_reoffending": ["fact_moj_reoffending", "fact_moj_reoffending_series"],
+    "reoffending_cohort": ["fact_reoffending_cohort"], "reference": ["dim_geography", "ref_threat_ranking"],
+}
+
+
+@dataclass
+class Figure:
+    """One figure or table of a page."""
+
+    key: str            # file-safe id, e.g. e1-trend
+    evidence: str       # E1 ... E11
+    title: str
+    mart: str
+    window: str
+    rows: list[dict]
+    chart: str | None = None
+    weights_version: str | None = None
+    note: str | None = None
+    sources: list[dict] = field(default_factory=list)  # source_name, source_sha256, run_id
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names of the data rows."""
+        return list(self.rows[0]) if self.rows else []
+
+
+def fetch(conn: sa.Connection, sql: str, **params) -> list[dict]:
+    """Rows of a query as dicts (values only ever as bound parameters)."""
+    return [dict(r._mapping) for r in conn.execute(sa.text(sql), params)]
+
+
+def scalar(conn: sa.Connection, sql: str, **params):
+    """The first column of the first row, or None."""
+    row = conn.execute(sa.text(sql), params).first()
+    return row[0] if row else None
+
+
+def _level(area: str | None) -> tuple[str, str | None]:
+    return ("county", None) if area is COUNTY else ("authority", area)
+
+
+AREA = "(area_level = :level and (:name is null or area_name = :name))"
+
+
+def trend(conn, area):
+    """E1: crimes by category and financial year, with the previous year and the change."""
+    level, name = _level(area)
+    totals = fetch(conn, f"select source, financial_year, sum(crimes) as crimes from mart_crime_trend where {AREA} "
+                         "and crime_type <> 'Anti-social behaviour' group by source, financial_year order by financial_year",
+                   level=level, name=name)
+    series: dict[str, list] = {}
+    for r in totals:
+        series.setdefault(r["source"], []).append((r["financial_year"], float(r["crimes"])))
+    rows = fetch(conn, f"select source, financial_year, months_covered, crime_type, crimes, previous_year_crimes, change "
+                       f"from mart_crime_trend where {AREA} and financial_year = (select max(financial_year) "
+                       f"from mart_crime_trend) order by source, crimes desc", level=level, name=name)
+    years = sorted({r["financial_year"] for r in totals})
+    chart = svg.bar_chart([(f"{source} {year}", value) for source, points in series.items() for year, value in points],
+                          "All crime (excluding ASB) by source and financial year")
+    return Figure("e1-trend", "E1", "Recorded crime by year and category", "mart_crime_trend",
+                  f"financial years {years[0]} to {years[-1]}" if years else "no data", rows, chart if series else None,
+                  note="Each source counts differently (police.uk street rows, the force extract, Home Office tables); "
+                       "months_covered marks a part year.")
+
+
+def volume_harm(conn, area):
+    """E2, Figure 1: each category's share of crime count beside its share of harm."""
+    level, name = _level(area)
+    rows = fetch(conn, f"select financial_year, category, crimes, volume_share, harm_share, unweighted_crimes, weights_version "
+                       f"from mart_crime_volume_harm where {AREA} and source = 'police_uk' and financial_year = "
+                       "(select max(financial_year) from mart_crime_volume_harm where source = 'police_uk') "
+                       "order by volume_share desc", level=level, name=name)
+    version = rows[0]["weights_version"] if rows else None
+    chart = svg.paired_bars([(r["category"], r["volume_share"], r["harm_share"]) for r in rows],
+                            "Figure 1: % of crime count compared to proportion of harm", ("share of count", "share of harm"))
+    window = f"financial year {rows[0]['financial_year']}" if rows else "no data"
+    return Figure("e2-volume-harm", "E2", "Share of crime count against share of harm", "mart_crime_volume_harm", window,
+                  rows, chart if rows else None, weights_version=version,
+                  note="Harm: each crime weighted by its Crime Severity Score weight (see weights_version).")
+
+
+def rates(conn, area, measure: str = "all_crime", source: str = "police_uk"):
+    """E3: crime per 1,000 residents by authority, ranked; the profile's authority highlighted."""
+    rows = fetch(conn, "select financial_year, area_name, count, population, rate_per_1000, rank from mart_area_rates "
+                       "where area_level = 'authority' and measure = :measure and source = :source and financial_year = "
+                       "(select max(financial_year) from mart_area_rates where source = :source) order by rank",
+                 measure=measure, source=source)
+    label = measure.replace("_", " ")
+    chart = svg.bar_chart([(r["area_name"], r["rate_per_1000"]) for r in rows], f"{label} per 1,000 residents",
+                          highlight=area)
+    window = f"financial year {rows[0]['financial_year']} ({source})" if rows else "no data"
+    return Figure(f"e3-rates-{measure.replace('_', '-')}", "E3", f"{label.capitalize()} per 1,000 residents, ranked",
+                  "mart_area_rates", window, rows, chart if rows else None)
+
+
+def domestic_abuse(conn, area):
+    """E4: domestic abuse share of crime, alcohol-related share of it, male victims, by authority."""
+    rows = fetch(conn, "select financial_year, area_name, crimes, domestic_abuse, domestic_abuse_share, alcohol_share, "
+                       "male_victim_share, share_rank from mart_domestic_abuse where area_level in ('county', 'authority') "
+                       "order by area_level desc, share_rank")
+    chart = svg.bar_chart([(r["area_name"], r["domestic_abuse_share"]) for r in rows], "Domestic abuse share of crime",
+                          percent=True, highlight=area)
+    window = f"financial year {rows[0]['financial_year']} (force extract)" if rows else "no data"
+    return Figure("e4-domestic-abuse", "E4", "Domestic abuse", "mart_domestic_abuse", window, rows, chart if rows else None)
+
+
+def hate_crime(conn, area):
+    """E5: hate crime by strand, with the previous year."""
+    level, name = _level(area)
+    rows = fetch(conn, f"select financial_year, strand, crimes, previous_year_crimes, change from mart_hate_crime where {AREA} "
+                       "order by financial_year, crimes desc", level=level, name=name)
+    return Figure("e5-hate-crime", "E5", "Hate crime by strand", "mart_hate_crime",
+                  ", ".join(sorted({r["financial_year"] for r in rows})) or "no data", rows)
+
+
+def victim_profile(conn, area):
+    """E6: victims by age band (all offences), with the modal band."""
+    level, name = _level(area)
+    rows = fetch(conn, f"select financial_year, role, age_band, sum(people) as people, max(case when is_modal_band then 1 else 0 end) "
+                       f"as modal from mart_victim_offender_profile where {AREA} and offence_group = 'All offences' "
+                       "group by financial_year, role, age_band order by role, age_band", level=level, name=name)
+    chart = svg.bar_chart([(r["age_band"], float(r["people"])) for r in rows if r["role"] == "victim"], "Victims by age band")
+    return Figure("e6-victim-offender", "E6", "Victim and suspect age bands (all offences)", "mart_victim_offender_profile",
+                  ", ".join(sorted({r["financial_year"] for r in rows})) or "no data", rows, chart if rows else None)
+
+
+def reoffending_rate(conn, area):
+    """E7: proven reoffending rate over time, nationally and for the force area (annual cohorts, all ages)."""
+    rows = fetch(conn, "select source, geography_level, geography, period_start, period_end, offenders, reoffenders, "
+                       "reoffences, proportion_reoffending, frequency, suppressed from mart_reoffending_rate "
+                       "where adult_juvenile = 'All' and period_type = 'annual' and geography_level in ('national', 'force_area'"
+                       + (", 'authority') and (geography_level <> 'authority' or geography = :name)" if area else ")")
+                       + " order by geography_level, period_start", name=area)
+    series: dict[str, list] = {}
+    for r in rows:
+        series.setdefault(r["geography"], []).append((str(r["period_start"])[:7], r["proportion_reoffending"]))
+    window = f"cohorts starting {rows[0]['period_start']} to {rows[-1]['period_start']}" if rows else "no data"
+    return Figure("e7-reoffending-rate", "E7", "Proven reoffending rate (annual cohorts)", "mart_reoffending_rate", window,
+                  rows, svg.line_chart(series, "Proportion reoffending", percent=True) if rows else None,
+                  note="Annual figures are sums of their quarterly cohorts' counts, never averages of rates.")
+
+
+def reoffender_profile(conn, area):
+    """E8, Table 2: reoffenders by age band and sex in the latest financial year of local cohorts."""
+    level, name = _level(area)
+    rows = fetch(conn, f"select cohort_period, quarters_covered, dimension, value, offenders, reoffenders, share, "
+                       f"proportion_reoffending from mart_reoffender_profile where {AREA} and period_type = 'annual' "
+                       "and dimension in ('age_band', 'sex', 'youth') and period_start = (select max(period_start) from "
+                       "mart_reoffender_profile where period_type = 'annual') order by dimension, value", level=level, name=name)
+    return Figure("e8-reoffender-profile", "E8", "Table 2: reoffenders by age band, sex and youth", "mart_reoffender_profile",
+                  f"cohort year {rows[0]['cohort_period']}" if rows else "no data", rows)
+
+
+def reoffence_mix(conn, area):
+    """Table 3: the offence mix of reoffences."""
+    level, name = _level(area)
+    rows = fetch(conn, f"select cohort_period, reoffence_group, reoffences, share, rank from mart_reoffence_mix where {AREA} "
+                       "and period_type = 'annual' and period_start = (select max(period_start) from mart_reoffence_mix "
+                       "where period_type = 'annual') order by rank", level=level, name=name)
+    return Figure("e8-reoffence-mix", "E8", "Table 3: offence groups of reoffences", "mart_reoffence_mix",
+                  f"cohort year {rows[0]['cohort_period']}" if rows else "no data", rows,
+                  svg.bar_chart([(r["reoffence_group"], r["share"]) for r in rows], "Share of reoffences", percent=True)
+                  if rows else None)
+
+
+def community_issues(conn, area):
+    """E9: community issues ranked by share of responses, beside the county."""
+    level, name = _level(area)
+    rows = fetch(conn, "select a.rank, a.issue_category, a.responses, a.total_responses, a.share, a.priority_score, "
+                       "a.suppressed, c.share as county_share from mart_community_issues a join mart_community_issues c "
+                       "on c.area_level = 'county' and c.row_type = 'category' and c.issue_category = a.issue_category "
+                       "where a.row_type = 'category' and (a.area_level = :level and (:name is null or a.area_name = :name)) "
+                       "order by a.rank, a.issue_category", level=level, name=name)
+    chart = svg.bar_chart([(r["issue_category"], r["share"]) for r in rows], "Share of responses naming the issue", percent=True)
+    return Figure("e9-community-issues", "E9", "Community issues (Lancashire Talking)", "mart_community_issues",
+                  "current version of every response loaded", rows, chart if rows else None,
+                  note="Areas with fewer than 10 responses are suppressed.")
+
+
+def young_persons(conn, area):
+    """E10: young persons indicators in the latest wave with the change from the previous wave, beside the county."""
+    level, name = _level(area)
+    rows = fetch(conn, "select a.wave, a.indicator, a.numerator, a.denominator, a.value, a.previous_wave_value, a.change, "
+                       "a.suppressed, c.value as county_value from mart_young_persons_indicators a "
+                       "join mart_young_persons_indicators c on c.area_level = 'county' and c.gender = 'All' "
+                       "and c.indicator = a.indicator and c.wave = a.wave "
+                       "where a.gender = 'All' and (a.area_level = :level and (:name is null or a.area_name = :name)) "
+                       "and a.wave = (select max(wave) from mart_young_persons_indicators) order by a.indicator",
+                 level=level, name=name)
+    chart = svg.bar_chart([(r["indicator"], r["value"]) for r in rows if r["indicator"] != "mean_units_per_week"],
+                          "Share of pupils (latest wave)", percent=True)
+    return Figure("e10-young-persons", "E10", "Young Persons Survey indicators", "mart_young_persons_indicators",
+                  f"wave {rows[0]['wave']}" if rows else "no data", rows, chart if rows else None,
+                  note="Cells with a denominator under 10 are suppressed.")
+
+
+def threat_ranking(conn, area):
+    """E11, Table 1: the threat ranking."""
+    rows = fetch(conn, "select rank, threat, organisational_risk_indicator from mart_threat_ranking order by rank")
+    return Figure("e11-threat-ranking", "E11", "Table 1: threat ranking", "mart_threat_ranking", "current ranking", rows)
+
+
+COUNTY_FIGURES = [trend, volume_harm, rates, lambda c, a: rates(c, a, "serious_violence", "force_extract"), domestic_abuse,
+                  hate_crime, victim_profile, reoffending_rate, reoffender_profile, reoffence_mix, community_issues,
+                  young_persons, threat_ranking]
+PROFILE_FIGURES = COUNTY_FIGURES[:-1]
+
+
+def lineage(conn: sa.Connection, mart_feeds: list[str]) -> list[dict]:
+    """The files (name, hash) and runs behind a mart's feeds, as the load log records them."""
+    tables = [t for feed in mart_feeds for t in FEED_FACTS.get(feed, [])]
+    if not tables:
+        return []
+    union = " union ".join(f"select distinct source_sha256, run_id from {t}" for t in tables)
+    return fetch(conn, f"select distinct l.source_name, f.source_sha256, f.run_id from ({union}) f "
+                       "left join etl_load_log l on l.source_sha256 = f.source_sha256 and l.run_id = f.run_id "
+                       "and l.status = 'loaded' order by l.source_name, f.run_id")
