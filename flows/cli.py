@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", parents=[common], help="build the evidence pack (county page, 14 local profiles) from the marts")
     rep.add_argument("--out", help="folder to write (default $CSP_WORKDIR/report)")
     rep.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
+    docs = sub.add_parser("docs", parents=[common], help="write the data dictionary of the warehouse (every table and column)")
+    docs.add_argument("--out", help="Markdown file to write (default $CSP_WORKDIR/data_dictionary.md)")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
     run.add_argument("--reference-source")
     run.add_argument("--police-uk-source")
@@ -153,9 +155,32 @@ def _run(args) -> object:
     return strategic_assessment(**_where(args))
 
 
+def write_docs(args) -> int:
+    """The data dictionary from the warehouse (no Prefect run: it only reads); exit 1 when anything is undescribed."""
+    from tasks.settings import get_settings
+    from warehouse.dictionary import describe_warehouse, missing_descriptions, render_markdown
+    from warehouse.engine import ensure_schema, open_engine
+
+    settings = get_settings(**_where(args))
+    engine = open_engine(settings.warehouse)
+    ensure_schema(engine)
+    tables = describe_warehouse(engine)
+    out = Path(args.out) if args.out else settings.workdir / "data_dictionary.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_markdown(tables), encoding="utf-8")
+    gaps = missing_descriptions(tables)
+    print(f"data dictionary: {len(tables)} tables, {sum(len(t.columns) for t in tables)} columns -> {out}")
+    if gaps:
+        print("no description for: " + ", ".join(gaps))
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command, print its outcome, exit 1 when any feed failed."""
     args = build_parser().parse_args(argv)
+    if args.command == "docs":
+        return write_docs(args)
     from flows.demo import print_failure, print_summary
 
     log_path = _log_to_file(args)

@@ -168,3 +168,30 @@ def test_every_page_renders_in_headless_chromium_with_the_network_refused(pack, 
             assert shot.stat().st_size > 10 * blank, f"{path.name}: screenshot looks blank ({shot.stat().st_size} bytes)"
         browser.close()
     assert not failed and not refused, (failed, refused)
+
+
+def test_the_data_dictionary_describes_every_table_and_column_of_the_demo_warehouse(demo, tmp_path):
+    out = tmp_path / "dictionary.md"
+    done = subprocess.run([CLI, "docs", "--out", str(out)], cwd=demo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = out.read_text(encoding="utf-8")
+    url = f"duckdb:///{demo / 'var' / 'warehouse.duckdb'}"
+    from tests.conftest import query
+
+    tables = [t for (t,) in query(url, "select table_name from information_schema.tables where table_schema = current_schema()")]
+    assert len([t for t in tables if t.startswith("mart_")]) == 12
+    assert all(f"## `{t}`" in text for t in tables) and "(no description)" not in text
+
+
+def test_a_column_without_a_description_is_named(tmp_path):
+    import sqlalchemy as sa
+
+    from warehouse.dictionary import describe_warehouse, missing_descriptions
+    from warehouse.engine import ensure_schema, open_engine
+
+    engine = open_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("alter table fact_street_crime add column mystery text"))
+        conn.execute(sa.text("create table mart_unheard_of as select 1 as crimes"))
+    assert missing_descriptions(describe_warehouse(engine)) == ["mart_unheard_of", "fact_street_crime.mystery"]
