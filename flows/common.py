@@ -6,7 +6,7 @@ import json
 
 import pyarrow as pa
 from prefect import get_run_logger
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from tasks import lake
 from tasks.report import FeedFailed, FeedReport
@@ -87,11 +87,17 @@ def finish(report: FeedReport, settings: Settings, source: str | None = None) ->
     key = report.feed.replace("_", "-")
     create_table_artifact(key=f"{key}-files", table=report.table_rows() or [{"file": "none"}],
                           description=f"{report.feed}: rows in, curated and quarantined per file")
+    create_table_artifact(key=f"{key}-quarantine", table=report.quarantine_rows() or [{"rule": "none", "rows": 0}],
+                          description=f"{report.feed}: rows held back by file and rule")
     create_markdown_artifact(key=f"{key}-validation", markdown=report.markdown(),
                              description=f"{report.feed}: validation summary")
     settings.logs.mkdir(parents=True, exist_ok=True)
     path = settings.logs / f"{report.feed}-{report.run_id}.json"
     path.write_text(json.dumps(summary(report), indent=2, default=str), encoding="utf-8")
+    page = settings.logs / f"{report.feed}-{report.run_id}-validation.html"
+    page.write_text(report.validation_html(), encoding="utf-8")
+    create_link_artifact(key=f"{key}-validation-page", link=page.resolve().as_uri(),
+                         link_text=f"{report.feed} validation report", description="self-contained validation page")
     logger.info("%s: %s", report.feed, report.totals())
     if report.failed:
         logger.error(report.failure_summary())

@@ -84,6 +84,8 @@ def strategic_assessment(
         failures.append(f"report: {report.result(raise_on_failure=False)}")
     lines = ["# Strategic assessment run", ""]
     lines += [f"- **{k}**: {'FAILED' if v.get('failed') else 'ok'} {v.get('totals', v.get('built', ''))}" for k, v in results.items()]
+    if "report" in results:
+        lines += ["", f"Evidence pack: [{results['report']['out']}/index.html]({Path(results['report']['out']).as_uri()}/index.html)"]
     if failures:
         lines += ["", "## Failures", *[f"- {f}" for f in failures]]
     create_markdown_artifact(key="strategic-assessment", markdown="\n".join(lines))

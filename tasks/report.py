@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 
 from tasks.load_log import FileOutcome
 
@@ -63,6 +64,11 @@ class FeedReport:
             for f in self.files
         ]
 
+    def quarantine_rows(self) -> list[dict]:
+        """Rows held back per file and rule, for a table artifact (a row breaking two rules counts under each)."""
+        return [{"file": f.source_name.rsplit("/", 1)[-1], "period": f.period, "rule": rule, "rows": n}
+                for f in self.files for rule, n in f.quarantine_by_rule.items()]
+
     def markdown(self) -> str:
         """Validation summary, quarantine by rule, warnings and notes."""
         t = self.totals()
@@ -89,6 +95,32 @@ class FeedReport:
         if self.marts_built:
             out += ["", f"Marts rebuilt: {', '.join(self.marts_built)}"]
         return "\n".join(out)
+
+
+    def validation_html(self) -> str:
+        """A self-contained validation page (inline CSS, no scripts or CDN, unlike GX's Data Docs):
+        per file the suites' verdicts, the rows held back by rule and the warnings."""
+        t = self.totals()
+        rows = "".join(
+            f"<tr><td>{escape(f.source_name.rsplit('/', 1)[-1])}</td><td>{escape(str(f.period or ''))}</td>"
+            f"<td class='{f.status}'>{f.status}</td><td>{_ok(f.raw_suite_success)}</td><td>{_ok(f.curated_suite_success)}</td>"
+            f"<td>{f.rows_in if f.rows_in is not None else ''}</td><td>{f.rows_curated if f.rows_curated is not None else ''}</td>"
+            f"<td>{f.rows_quarantined if f.rows_quarantined is not None else ''}</td>"
+            f"<td>{'<br>'.join(escape(f'{k}: {v}') for k, v in f.quarantine_by_rule.items())}</td>"
+            f"<td>{'<br>'.join(escape(w) for w in f.warnings)}{escape(f.message or '') if f.status != 'loaded' else ''}</td></tr>"
+            for f in self.files)
+        error = f"<p class='rejected'>Source rejected: {escape(self.error)}</p>" if self.error else ""
+        return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+                f"<title>{escape(self.feed)} validation, run {escape(self.run_id)}</title><style>"
+                "body{font-family:sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:.85rem}"
+                "td,th{border:1px solid #ccc;padding:.2rem .4rem;vertical-align:top}th{background:#eef3f7}"
+                ".rejected,.failed{color:#a33;font-weight:bold}.loaded{color:#2a6}</style></head><body>"
+                f"<h1>{escape(self.feed)}: validation of run {escape(self.run_id)}</h1>{error}"
+                f"<p>{t['files_loaded']} file(s) loaded, {t['files_rejected']} rejected; {t['rows_in']:,} rows in = "
+                f"{t['rows_curated']:,} curated + {t['rows_quarantined']:,} quarantined.</p>"
+                "<table><thead><tr><th>file</th><th>period</th><th>status</th><th>raw suite</th><th>curated suite</th>"
+                "<th>rows in</th><th>curated</th><th>quarantined</th><th>quarantined by rule</th><th>warnings / reason"
+                f"</th></tr></thead><tbody>{rows}</tbody></table></body></html>")
 
 
 def _ok(flag: bool | None) -> str:

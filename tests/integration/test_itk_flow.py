@@ -6,6 +6,7 @@ an independent pandas computation from the raw exports."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -208,3 +209,27 @@ def test_an_export_with_a_bom_and_crlf_loads_and_one_with_a_missing_column_is_re
     with pytest.raises(FeedFailed, match=r"missing columns \['member_id'\]"):
         ingest_itk(source=str(dropped), **backend["where"])
     assert current(backend["url"]) == before
+
+
+def test_the_run_publishes_quarantine_counts_by_rule(backend):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[backend["result"]["run_id"]])))
+    table = {a.key: a for a in artifacts}["itk-quarantine"]
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    by_rule = {}
+    for r in rows:
+        by_rule[r["rule"]] = by_rule.get(r["rule"], 0) + r["rows"]
+    held = query(backend["url"], "select rule from quarantine_itk_response")
+    expected = {}
+    for (rules,) in held:
+        for rule in rules.split(";"):
+            expected[rule] = expected.get(rule, 0) + 1
+    assert by_rule == expected and "issue_repeated" in by_rule
+    page = Path(backend["where"]["workdir"]) / "logs" / f"itk-{backend['result']['run_id']}-validation.html"
+    html = page.read_text(encoding="utf-8")
+    assert page.resolve().as_uri() in {a.key: a for a in artifacts}["itk-validation-page"].data
+    assert "issue_repeated: " in html and "<script" not in html and "http" not in html

@@ -126,8 +126,40 @@ def test_prefect_deploy_registers_the_deployments(tmp_path):
 
     with get_client(sync_client=True) as client:
         deployments = {d.name: d for d in client.read_deployments()}
-    assert {"police-uk-monthly", "strategic-assessment", "reference-on-demand", "build-marts-on-demand"} <= set(deployments)
+    assert {"police-uk-monthly", "strategic-assessment", "reference-on-demand", "build-marts-on-demand",
+            "recorded-crime-monthly", "ho-csp-quarterly", "itk-survey-on-demand", "trading-standards-on-demand",
+            "moj-reoffending-quarterly", "reoffending-cohort-quarterly", "report-on-demand"} <= set(deployments)
     monthly = deployments["police-uk-monthly"]
     assert monthly.work_pool_name == "csp-process"
     assert [s.schedule.cron for s in monthly.schedules] == ["0 6 25 * *"]
     assert monthly.parameters["fetch_month"] == "latest"
+
+
+def test_a_process_worker_runs_a_deployment_to_completed_with_its_artifacts(tmp_path):
+    """Deploy, start a process worker for one polling round, run reference-on-demand, read its artifacts back."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "CSP_REPO_DIR": str(REPO)}
+    prefect = [sys.executable, "-m", "prefect"]
+    subprocess.run([*prefect, "work-pool", "create", "csp-process", "--type", "process"], env=env,
+                   cwd=REPO, check=False, capture_output=True, timeout=120)
+    deployed = subprocess.run([*prefect, "--no-prompt", "deploy", "--name", "reference-on-demand"], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=300)
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("ingest_reference/reference-on-demand")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"workdir": str(tmp_path / "var"), "warehouse_url": url})
+    worker = subprocess.run([*prefect, "worker", "start", "--pool", "csp-process", "--run-once"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=600)
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(run.id).state
+        artifacts = {a.key: a for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}
+    assert state.is_completed(), (state, worker.stdout[-3000:], worker.stderr[-3000:])
+    assert {"reference-files", "reference-validation", "reference-quarantine", "reference-validation-page"} <= set(artifacts)
+    assert "8,024 rows in" in artifacts["reference-validation"].data
+    assert query(url, "select count(*) from dim_geography") == [(941,)]
