@@ -153,7 +153,8 @@ def reoffending_rate(conn, area):
     series: dict[str, list] = {}
     for r in rows:
         series.setdefault(r["geography"], []).append((str(r["period_start"])[:7], r["proportion_reoffending"]))
-    window = f"cohorts starting {rows[0]['period_start']} to {rows[-1]['period_start']}" if rows else "no data"
+    starts = sorted(r["period_start"] for r in rows)
+    window = f"annual cohorts starting {starts[0]} to {starts[-1]}" if rows else "no data"
     return Figure("e7-reoffending-rate", "E7", "Proven reoffending rate (annual cohorts)", "mart_reoffending_rate", window,
                   rows, svg.line_chart(series, "Proportion reoffending", percent=True) if rows else None,
                   note="Annual figures are sums of their quarterly cohorts' counts, never averages of rates.")

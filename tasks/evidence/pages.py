@@ -20,7 +20,7 @@ h1{font-size:1.7rem;border-bottom:3px solid #1f5f8b}h2{font-size:1.25rem;margin-
 nav a{margin-right:.6rem;font-size:.85rem}table{border-collapse:collapse;font-size:.8rem;margin:.6rem 0}
 td,th{border:1px solid #ccc;padding:.15rem .4rem;text-align:right}th{background:#eef3f7}
 td:first-child,th:first-child,td.t{text-align:left}.suppressed{color:#a33;font-style:italic}
-.meta{font-size:.75rem;color:#555}.chart-title{font-weight:bold}svg text{font-family:sans-serif;font-size:11px}
+.na{color:#888;text-align:center}.meta{font-size:.75rem;color:#555}.chart-title{font-weight:bold}svg text{font-family:sans-serif;font-size:11px}
 .tick{font-size:9px}details{font-size:.75rem}
 """
 MAX_TABLE_ROWS = 40
@@ -35,7 +35,7 @@ def cell(value, row: dict, column: str) -> str:
     """A table cell: suppressed figures say so, never zero; shares as percentages."""
     if value is None:
         suppressed = row.get("suppressed") and column not in ("rank",)
-        return '<td class="suppressed">suppressed</td>' if suppressed else "<td></td>"
+        return '<td class="suppressed">suppressed</td>' if suppressed else '<td class="na" title="not published">–</td>'
     if isinstance(value, float):
         text = f"{value * 100:.1f}%" if any(k in column for k in ("share", "proportion", "value", "change")) and \
             abs(value) <= 1.0 and "units" not in str(row.get("indicator", "")) else f"{value:,.2f}"

@@ -61,8 +61,8 @@ def paired_bars(rows: list[tuple[str, float | None, float | None]], title: str, 
 
 
 def line_chart(series: dict[str, list[tuple[str, float | None]]], title: str, percent: bool = False) -> str:
-    """One line per series over shared x labels (in the order first seen); gaps where a value is missing."""
-    labels = list(dict.fromkeys(x for points in series.values() for x, _ in points))
+    """One line per series over shared x labels (sorted: periods as YYYY-MM); gaps where a value is missing."""
+    labels = sorted({x for points in series.values() for x, _ in points})
     values = [v for points in series.values() for _, v in points if v is not None]
     height, left, top, bottom = 300, 60, 40, 50
     lo, hi = (min(values), max(values)) if values else (0, 1)

@@ -8,7 +8,8 @@
 -- annual figure is the sum of its four quarterly cohorts' counts (financial year, April to
 -- March), never an average of their rates; a published annual figure is used as published.
 -- Rates are recomputed from the counts; withheld counts stay null (suppressed true), and so does
--- any sum that would need one: a partial total is never shown as the total.
+-- any sum that would need one: a partial total is never shown as the total. The national
+-- series' empty figures are missing (null), not withheld: suppressed stays false.
 with
 
 authorities as (
@@ -52,7 +53,7 @@ published as (
     union all
     select 'moj_series', 'national', 'England and Wales', adult_juvenile, period_start, period_end, period_type,
            cast(round(offenders) as bigint), cast(round(reoffenders) as bigint), cast(round(reoffences) as bigint),
-           offenders is null or reoffenders is null, 1, published_proportion
+           false, 1, published_proportion
     from series
 ),
 
