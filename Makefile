@@ -12,7 +12,8 @@ test: .venv-test/.installed chromium
 
 # The evidence pack's browser test drives Debian's Chromium (no browser download from the test run).
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
 
 bench: .venv/.installed
 	.venv/bin/python bench/police_uk.py

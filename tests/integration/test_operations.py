@@ -111,8 +111,9 @@ def test_prefect_yaml_deploys_every_flow_with_documented_parameters(tmp_path):
     assert monthly["schedules"][0]["cron"].split()[2:4] == ["25", "*"]
 
 
-def test_prefect_deploy_registers_the_deployments(tmp_path):
-    """`prefect deploy --all` against the test API, as the README tells an operator to run it."""
+def deploy_all() -> tuple[dict, list[str]]:
+    """The process pool and `prefect deploy --all` against the test API, as the README tells an operator;
+    returns the environment and command prefix that reach it."""
     from prefect.settings import PREFECT_API_URL
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "CSP_REPO_DIR": str(REPO)}
@@ -122,6 +123,12 @@ def test_prefect_deploy_registers_the_deployments(tmp_path):
     done = subprocess.run([*prefect, "--no-prompt", "deploy", "--all"], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+    return env, prefect
+
+
+def test_prefect_deploy_registers_the_deployments(tmp_path):
+    """`prefect deploy --all` against the test API, as the README tells an operator to run it."""
+    deploy_all()
     from prefect.client.orchestration import get_client
 
     with get_client(sync_client=True) as client:
@@ -136,18 +143,11 @@ def test_prefect_deploy_registers_the_deployments(tmp_path):
 
 
 def test_a_process_worker_runs_a_deployment_to_completed_with_its_artifacts(tmp_path):
-    """Deploy, start a process worker for one polling round, run reference-on-demand, read its artifacts back."""
+    """`prefect deploy --all`, a run of reference-on-demand, a process worker for one polling round (it waits for
+    the run's subprocess), then the run's state and artifacts read back through the API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-    from prefect.settings import PREFECT_API_URL
-
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "CSP_REPO_DIR": str(REPO)}
-    prefect = [sys.executable, "-m", "prefect"]
-    subprocess.run([*prefect, "work-pool", "create", "csp-process", "--type", "process"], env=env,
-                   cwd=REPO, check=False, capture_output=True, timeout=120)
-    deployed = subprocess.run([*prefect, "--no-prompt", "deploy", "--name", "reference-on-demand"], env=env, cwd=REPO,
-                              capture_output=True, text=True, timeout=300)
-    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    env, prefect = deploy_all()
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("ingest_reference/reference-on-demand")
