@@ -111,12 +111,12 @@ def test_prefect_yaml_deploys_every_flow_with_documented_parameters(tmp_path):
     assert monthly["schedules"][0]["cron"].split()[2:4] == ["25", "*"]
 
 
-def deploy_all() -> tuple[dict, list[str]]:
-    """The process pool and `prefect deploy --all` against the test API, as the README tells an operator;
-    returns the environment and command prefix that reach it."""
+def deploy_all(api_url: str | None = None) -> tuple[dict, list[str]]:
+    """The process pool and `prefect deploy --all` against an API (the test harness's by default), as the
+    README tells an operator; returns the environment and command prefix that reach it."""
     from prefect.settings import PREFECT_API_URL
 
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "CSP_REPO_DIR": str(REPO)}
+    env = {**os.environ, "PREFECT_API_URL": api_url or PREFECT_API_URL.value(), "CSP_REPO_DIR": str(REPO)}
     prefect = [sys.executable, "-m", "prefect"]
     subprocess.run([*prefect, "work-pool", "create", "csp-process", "--type", "process"], env=env,
                    cwd=REPO, check=False, capture_output=True, timeout=120)
@@ -142,20 +142,55 @@ def test_prefect_deploy_registers_the_deployments(tmp_path):
     assert monthly.parameters["fetch_month"] == "latest"
 
 
-def test_a_process_worker_runs_a_deployment_to_completed_with_its_artifacts(tmp_path):
-    """`prefect deploy --all`, a run of reference-on-demand, a process worker for one polling round (it waits for
-    the run's subprocess), then the run's state and artifacts read back through the API."""
+@pytest.fixture
+def prefect_server(tmp_path):
+    """A real `prefect server start` on 127.0.0.1 with its own home and database, stopped afterwards."""
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_UI_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        for _ in range(240):
+            try:
+                if httpx.get(f"{api}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, "prefect server exited"
+            time.sleep(0.5)
+        else:
+            pytest.fail("prefect server did not answer on /api/health in 120 s")
+        yield api
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_process_worker_runs_a_deployment_to_completed_with_its_artifacts(tmp_path, prefect_server):
+    """On a real `prefect server`: `prefect deploy --all`, a run of reference-on-demand, a process worker for one
+    polling round (it waits for the run's subprocess), then the run's state and artifacts read through the API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
-    env, prefect = deploy_all()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    env, prefect = deploy_all(prefect_server)
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    with get_client(sync_client=True) as client:
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server}), get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("ingest_reference/reference-on-demand")
         run = client.create_flow_run_from_deployment(
             deployment.id, parameters={"workdir": str(tmp_path / "var"), "warehouse_url": url})
-    worker = subprocess.run([*prefect, "worker", "start", "--pool", "csp-process", "--run-once"], env=env, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=600)
-    with get_client(sync_client=True) as client:
+        worker = subprocess.run([*prefect, "worker", "start", "--pool", "csp-process", "--run-once"], env=env,
+                                cwd=tmp_path, capture_output=True, text=True, timeout=600)
         state = client.read_flow_run(run.id).state
         artifacts = {a.key: a for a in client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}
