@@ -103,3 +103,28 @@ def test_a_corrupt_member_header_is_a_source_error(tmp_path):
     member = ZipSource(archive).list_files(re.compile("street"))[0]
     with pytest.raises(SourceError, match="truncated or corrupt"):
         land(member, "police_uk_street", "2020-01", tmp_path / "landing", "run-1")
+
+
+def test_a_zip_member_climbing_out_of_the_folder_refuses_the_archive(tmp_path):
+    path = tmp_path / "evil.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("2020-01/2020-01-lancashire-street.csv", "Crime ID\n")
+        archive.writestr("../../etc/2020-02-lancashire-street.csv", "Crime ID\n")
+    with pytest.raises(SourceError, match=r"'../../etc/2020-02-lancashire-street.csv' climbs out of the archive"):
+        open_source(path)
+
+
+def test_a_zip_bomb_is_refused_by_its_compression_ratio_before_anything_is_read(tmp_path):
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("2020-01/2020-01-lancashire-street.csv", b"0" * (40 << 20))
+    with pytest.raises(SourceError, match=r"expands [0-9,]+x .* over the 200x limit"):
+        open_source(path)
+
+
+def test_a_zip_with_nested_folders_finds_its_members_at_any_depth(tmp_path):
+    path = tmp_path / "nested.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("outer/inner/2020-01/2020-01-lancashire-street.csv", "Crime ID,Month\n")
+    found = open_source(path).list_files(re.compile(r"-street\.csv$"))
+    assert [f.name.split("!")[-1] for f in found] == ["outer/inner/2020-01/2020-01-lancashire-street.csv"]
