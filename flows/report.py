@@ -10,12 +10,13 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 from flows.common import settings_for
 from tasks.evidence.pages import build_pack
 from tasks.runs import current_run_id
+from tasks.stages import IO_RETRIES
 from warehouse.engine import open_engine
 
 
-@task(name="build-evidence-pack", retries=2, retry_delay_seconds=[1, 5])
+@task(name="build-evidence-pack", **IO_RETRIES)
 def write_pack(warehouse: str, out: str, run_id: str, force: str) -> list[str]:
-    """Render every page and CSV from the marts (retried: it only reads the warehouse and rewrites files)."""
+    """Render every page and CSV from the marts (retried on I/O errors: it only reads the warehouse and rewrites files)."""
     return [str(p) for p in build_pack(open_engine(warehouse), Path(out), run_id, force)]
 
 
