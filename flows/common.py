@@ -45,6 +45,15 @@ def load_dim_geography(settings: Settings) -> pa.Table:
     return load_reference_table(settings, "dim_geography")
 
 
+def rejected(settings: Settings, outcome, exc: Exception) -> tuple:
+    """Log a file rejected before publishing (its reason on the outcome); it has no loads."""
+    from tasks import stages
+
+    outcome.message = getattr(exc, "reason", str(exc))
+    stages.log_rejection(settings, outcome)
+    return outcome, None
+
+
 def publish_each(items, prepare, settings: Settings, report: FeedReport, then=None) -> None:
     """Each item through `prepare` (every stage up to the lake), then its loads published in one transaction.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
 from tasks import stages
 from tasks.areas import force_wards
 from tasks.errors import FileRejected, SourceError
@@ -57,9 +57,7 @@ def prepare_export(export: ExportFile, wards, area: dict, settings: Settings,
                           parquet=stages.write_lake(quarantined, settings, "quarantine", "itk_response", keys, KEY)),
         ]
     except (FileRejected, SourceError) as exc:
-        outcome.message = getattr(exc, "reason", str(exc))
-        stages.log_rejection(settings, outcome)
-        return outcome, None
+        return rejected(settings, outcome, exc)
 
 
 def merge_staged(conn: sa.Connection, outcomes: list[FileOutcome]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
@@ -62,9 +62,7 @@ def prepare_file(file: SourceFile, authorities: dict[str, str], settings: Settin
                                                                  folder, tuple(keys))))
         return outcome, loads
     except (FileRejected, SourceError) as exc:
-        outcome.message = getattr(exc, "reason", str(exc))
-        stages.log_rejection(settings, outcome)
-        return outcome, None
+        return rejected(settings, outcome, exc)
 
 
 @flow(name="ingest_moj_reoffending", log_prints=True)

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
 from tasks import stages
 from tasks.areas import force_authorities
 from tasks.errors import FileRejected, SourceError
@@ -55,9 +55,7 @@ def prepare_cohort(extract: CohortFile, authorities: pa.Table, settings: Setting
                                                     ("file_cohort_start",))),
         ]
     except (FileRejected, SourceError) as exc:
-        outcome.message = getattr(exc, "reason", str(exc))
-        stages.log_rejection(settings, outcome)
-        return outcome, None
+        return rejected(settings, outcome, exc)
 
 
 @flow(name="ingest_reoffending_cohort", log_prints=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
 from tasks import stages
 from tasks.areas import force_authorities
 from tasks.errors import FileRejected, SourceError
@@ -49,9 +49,7 @@ def prepare_wave(wave: WaveFile, authorities, settings: Settings,
                           parquet=stages.write_lake(quarantined, settings, "quarantine", FEED, keys, ("file_wave",))),
         ]
     except (FileRejected, SourceError) as exc:
-        outcome.message = getattr(exc, "reason", str(exc))
-        stages.log_rejection(settings, outcome)
-        return outcome, None
+        return rejected(settings, outcome, exc)
 
 
 @flow(name="ingest_trading_standards", log_prints=True)

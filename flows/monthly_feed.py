@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import get_run_logger
 
+from flows.common import rejected
 from tasks import lake, stages
 from tasks.errors import FileRejected, SourceError
 from tasks.feed import FileContext, MonthFile, MonthlyFeed
@@ -53,9 +54,7 @@ def prepare_month_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings:
                           {"force": mf.force, "file_month": mf.month}, parquet=quarantine_path),
         ]
     except (FileRejected, SourceError) as exc:
-        outcome.message = getattr(exc, "reason", str(exc))
-        stages.log_rejection(settings, outcome)
-        return outcome, None
+        return rejected(settings, outcome, exc)
 
 
 def await_load(pending: tuple | None, settings: Settings) -> None:
