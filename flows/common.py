@@ -27,6 +27,8 @@ def start_feed_run(feed: str, workdir: str | None, lake_dir: str | None,
     settings = settings_for(workdir, lake_dir, warehouse_url)
     run_id = current_run_id()
     stages.prepare_warehouse(settings)
+    for action in stages.recover_leftovers(settings):
+        get_run_logger().warning("recovery: %s", action)
     return settings, run_id, FeedReport(feed, run_id)
 
 

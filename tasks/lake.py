@@ -4,13 +4,23 @@ inside the files), staged under a temp name and promoted only once the warehouse
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tasks.faults import crash_point
+
 DATA_FILE = "data.parquet"
+ROW_GROUP_ROWS = 128 * 1024
+
+
+def private_name(prefix: str, suffix: str) -> str:
+    """A hidden temp name that says which host and process wrote it, so a crashed writer's
+    leftovers can be told from a live writer's (see tasks/recovery.py)."""
+    return f".{prefix}-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex}{suffix}"
 
 
 def partition_dir(lake: Path, zone: str, dataset: str, **keys: str) -> Path:
@@ -24,9 +34,12 @@ def partition_dir(lake: Path, zone: str, dataset: str, **keys: str) -> Path:
 def stage(table: pa.Table, folder: Path) -> Path:
     """Write the partition's next data file beside the current one; readers still see the current one."""
     folder.mkdir(parents=True, exist_ok=True)
-    staged = folder / f".staged-{uuid.uuid4().hex}.parquet"
+    staged = folder / private_name("staged", ".parquet")
     try:
-        pq.write_table(table, staged, compression="zstd")
+        with pq.ParquetWriter(staged, table.schema, compression="zstd") as writer:
+            for start in range(0, max(table.num_rows, 1), ROW_GROUP_ROWS):
+                writer.write_table(table.slice(start, ROW_GROUP_ROWS))
+                crash_point("lake.write")
     except BaseException:
         staged.unlink(missing_ok=True)
         raise

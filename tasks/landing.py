@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tasks.faults import crash_point
+from tasks.lake import private_name
 from tasks.sources import SourceFile
 
 CHUNK = 1 << 20
@@ -33,13 +34,14 @@ def land(source: SourceFile, feed: str, period: str, landing_dir: Path, run_id: 
     folder.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
     suffix = Path(source.name.split("!")[-1]).suffix
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".landing-", suffix=suffix)
+    tmp = folder / private_name("landing", ".part")
     try:
-        with os.fdopen(fd, "wb") as out, source.open() as src:
+        with open(tmp, "xb") as out, source.open() as src:
             while chunk := src.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
+                crash_point("landing.copy")
         sha = digest.hexdigest()
         final = folder / f"{sha}{suffix}"
         if final.exists():

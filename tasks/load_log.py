@@ -34,12 +34,14 @@ class FileOutcome:
     started_at: dt.datetime = field(default_factory=utcnow)
     finished_at: dt.datetime | None = None
     quarantine_by_rule: dict[str, int] = field(default_factory=dict)
+    lake_files: list[str] = field(default_factory=list)
 
     def as_log_row(self) -> dict:
         """The etl_load_log columns."""
         row = asdict(self)
         row.pop("quarantine_by_rule")
         row["warnings"] = "\n".join(self.warnings) or None
+        row["lake_files"] = "\n".join(self.lake_files) or None
         row["finished_at"] = self.finished_at or utcnow()
         return row
 
@@ -47,7 +49,7 @@ class FileOutcome:
 LOG_COLUMNS = [
     "run_id", "feed", "period", "partition_key", "source_name", "source_sha256", "rows_in",
     "rows_curated", "rows_quarantined", "status", "raw_suite_success", "curated_suite_success",
-    "warnings", "message", "started_at", "finished_at",
+    "warnings", "message", "started_at", "finished_at", "lake_files",
 ]
 
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from tasks import lake
+from tasks.faults import crash_point
 from tasks.load_log import FileOutcome, insert_log_rows
 from warehouse.load import bulk_insert_arrow, bulk_insert_parquet
 
@@ -77,11 +78,15 @@ def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOu
     `then` works on the loaded rows in the same transaction (a merge of staged rows, say).
     Staged lake files are promoted only after the commit, so lake and warehouse move together.
     """
+    staged = [str(load.parquet) for load in loads if load.parquet is not None and load.parquet.name.startswith(".staged-")]
+    for outcome in outcomes:
+        outcome.lake_files = staged  # so a crash between commit and promote can be finished (tasks/recovery.py)
     with _DUCKDB_LOADS if engine.dialect.name == "duckdb" else nullcontext(), engine.begin() as conn:
         for load in loads:
             _lock(conn, load)
             where = _where(load.where)
             conn.execute(sa.text(f"delete from {load.table} where {where}"), load.where)
+            crash_point("publish.after_delete")
             if load.expected_rows:
                 if load.parquet is not None:
                     bulk_insert_parquet(conn, load.table, load.parquet, load.columns, load.where)
@@ -94,11 +99,15 @@ def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOu
                 raise LoadMismatch(
                     f"{load.table} {load.where}: {found} rows after load, expected {load.expected_rows}"
                 )
+            crash_point("publish.after_insert")
         if then is not None:
             then(conn, outcomes)
         for outcome in outcomes:
             outcome.status = "loaded"
         insert_log_rows(conn, outcomes)
+        crash_point("publish.before_commit")
+    crash_point("publish.after_commit")
     for load in loads:
         if load.parquet is not None and load.parquet.name.startswith(".staged-"):
             lake.promote(load.parquet, empty=load.expected_rows == 0)
+            crash_point("publish.after_promote")

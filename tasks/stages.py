@@ -27,6 +27,14 @@ def prepare_warehouse(settings: Settings) -> None:
     ensure_schema(open_engine(settings.warehouse))
 
 
+@task(name="recover", **IO_RETRIES)
+def recover_leftovers(settings: Settings) -> list[str]:
+    """Finish the lake renames of a run killed after its commit, and clear a killed run's temp files."""
+    from tasks.recovery import recover
+
+    return recover(open_engine(settings.warehouse), settings.lake, settings.landing)
+
+
 @task(name="land", **IO_RETRIES)
 def land_file(source: SourceFile, feed: str, period: str, settings: Settings, run_id: str) -> landing.LandedFile:
     """Copy the source file into landing under its hash."""

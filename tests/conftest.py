@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -26,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 SAMPLE_ZIP = SAMPLE / "police_uk" / "lancashire-street-2019-12_2020-03.zip"
 SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+CLI = str(Path(sys.executable).parent / "csp-pipeline")  # the venv running the tests
 PG_BASE = os.environ.get("CSP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -36,6 +39,14 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def run_cli(*args, cwd, **env) -> subprocess.CompletedProcess:
+    """Run csp-pipeline in a child process against the session's Prefect API (needs `prefect_api`)."""
+    from prefect.settings import PREFECT_API_URL
+
+    full_env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), **env}
+    return subprocess.run([CLI, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300)
 
 
 def postgres_schema_url(base: str = PG_BASE) -> tuple[str, str]:

@@ -5,23 +5,48 @@ The few DuckDB/PostgreSQL differences live here and in load.py, nowhere else.
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 DDL_DIR = Path(__file__).parent / "ddl"
+# How long to wait for another process's hold on the DuckDB file (an analyst's read-only session,
+# a concurrent ingest) before giving up with DuckDB's own error, which names the holder's PID.
+LOCK_WAIT_SECONDS = float(os.environ.get("CSP_DUCKDB_LOCK_WAIT", "300"))
 
 
-def open_engine(url: str) -> sa.Engine:
-    """An engine for the URL; DuckDB connections are not pooled, so the file lock is held only while working."""
-    if url.startswith("duckdb:"):
-        path = url.split("///", 1)[-1].split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(url, poolclass=NullPool)
-    return sa.create_engine(url, pool_pre_ping=True)
+def open_engine(url: str, read_only: bool = False) -> sa.Engine:
+    """An engine for the URL.
+
+    DuckDB: one process at a time may write the file, and readers in other processes exclude
+    writers, so connections are not pooled (the lock is held only while working) and opening
+    one waits, retrying, while another process holds the file. `read_only` is the analysts' mode.
+    """
+    if not url.startswith("duckdb:"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    if path and path != ":memory:" and not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, poolclass=NullPool, connect_args={"read_only": True} if read_only else {})
+    sa.event.listen(engine, "do_connect", _wait_for_file_lock)
+    return engine
+
+
+def _wait_for_file_lock(dialect, conn_rec, cargs, cparams):
+    """Connect, retrying with backoff while another process holds the DuckDB file's lock."""
+    deadline, pause = time.monotonic() + LOCK_WAIT_SECONDS, 0.05
+    while True:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:  # duckdb.IOException: "Could not set lock on file ... Conflicting lock"
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 def is_duckdb(engine_or_conn) -> bool:

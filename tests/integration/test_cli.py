@@ -7,7 +7,6 @@ renders in headless Chromium with the network refused; failures exit non-zero.""
 from __future__ import annotations
 
 import csv
-import os
 import re
 import subprocess
 import sys
@@ -15,18 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import CLI, REPO, run_cli
 from tests.survey_fixtures import sample_pii, text_values_in_lake, text_values_in_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-CLI = str(Path(sys.executable).parent / "csp-pipeline")  # the venv running the tests
-
-
-def run_cli(*args, cwd, **env):
-    from prefect.settings import PREFECT_API_URL
-
-    full_env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), **env}
-    return subprocess.run([CLI, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300)
 
 
 def test_help_imports_nothing_heavy():

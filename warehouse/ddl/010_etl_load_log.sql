@@ -14,6 +14,8 @@ create table if not exists etl_load_log (
     warnings text,
     message text,
     started_at timestamp,
-    finished_at timestamp
+    finished_at timestamp,
+    lake_files text
 );
+alter table etl_load_log add column if not exists lake_files text;
 comment on table etl_load_log is 'One row per source file per run: rows in = rows curated + rows quarantined for every loaded file; rejected files say why.';

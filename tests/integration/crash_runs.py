@@ -1,0 +1,105 @@
+"""The kill -9 runs shared by the crash tests: an ingest killed at a crash point (tasks/faults.py)
+in a child process, and the check that lake, warehouse and load log agree after recovery."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+
+from tasks.recovery import recover
+from tests.conftest import SAMPLE_ZIP, run_cli
+
+MONTHS = "2019-12:2020-01"
+# (crash point, why it matters); ":n" is the point's n-th visit in the run.
+KILLS = [
+    ("landing.copy", "mid-copy into landing"),
+    ("lake.write", "inside the first file's curated Parquet write"),
+    ("lake.write:2", "inside its quarantine Parquet write"),
+    ("publish.after_delete", "in the transaction, partition deleted"),
+    ("publish.after_insert", "in the transaction, rows inserted"),
+    ("publish.before_commit", "in the transaction, load log written"),
+    ("publish.after_commit", "committed, lake files not yet renamed"),
+    ("publish.after_promote", "committed, one of two lake files renamed"),
+    ("lake.write:3", "inside the second file's Parquet write, the first file's load in flight"),
+    ("publish.before_commit:2", "in the second file's transaction, the first committed"),
+    ("publish.after_commit:2", "second file committed, not renamed"),
+]
+POSTGRES_KILLS = [k for k in KILLS if k[0].startswith("publish")] + [("lake.write:2", KILLS[2][1])]
+
+
+def ingest(workdir: Path, url: str, crash: str | None = None):
+    """csp-pipeline ingest police-uk on two sample months, optionally killed at a crash point."""
+    env = {"CSP_CRASH_AT": crash} if crash else {}
+    return run_cli("ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--months", MONTHS,
+                   "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir, **env)
+
+
+def lake_rows(workdir: Path, zone: str) -> dict[str, int]:
+    """Rows per month in the lake's visible partition files."""
+    files = (workdir / "lake" / zone / "police_uk_street").glob("force=lancashire/month=*/data.parquet")
+    return {f.parent.name.split("=")[1]: pq.ParquetFile(f).metadata.num_rows for f in files}
+
+
+def warehouse_rows(conn, table: str, month: str) -> dict[str, int]:
+    """Rows per month of a warehouse table, with a check that no row is there twice."""
+    rows = conn.execute(sa.text(
+        f"select {month}, count(*), count(distinct source_sha256 || ':' || cast(source_row as text)) "
+        f"from {table} group by 1")).all()
+    assert all(n == distinct for _, n, distinct in rows), f"duplicate rows in {table}: {rows}"
+    return {m.strftime("%Y-%m"): n for m, n, _ in rows}
+
+
+def assert_agree(workdir: Path, url: str) -> list[str]:
+    """Run the recovery a next run would, then check lake = warehouse = latest loaded log row."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        done = recover(engine, workdir / "lake", workdir / "landing")
+        with engine.connect() as conn:
+            curated = warehouse_rows(conn, "fact_street_crime", "month")
+            held = warehouse_rows(conn, "quarantine_street_crime", "file_month")
+            log = conn.execute(sa.text(
+                "select period, rows_curated, rows_quarantined, finished_at from etl_load_log "
+                "where feed = 'police_uk_street' and status = 'loaded' order by finished_at")).all()
+    finally:
+        engine.dispose()
+    latest = {period: (cur, quar) for period, cur, quar, _ in log}
+    assert lake_rows(workdir, "curated") == curated
+    assert lake_rows(workdir, "quarantine") == {m: n for m, n in held.items() if n}
+    assert {m: c for m, (c, _) in latest.items() if c} == curated
+    assert {m: q for m, (_, q) in latest.items() if q} == held
+    litter = [p for p in (workdir / "lake").rglob(".*")] + [p for p in (workdir / "landing").rglob(".*")]
+    assert not litter, litter
+    return done
+
+
+def crash_then_rerun(workdir: Path, url: str, kills: list[tuple[str, str]]) -> list[str]:
+    """Every kill in turn on the same workdir, checking agreement after each; then a clean run."""
+    assert run_cli("ingest", "reference", "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir).returncode == 0
+    recovered = []
+    for point, where in kills:
+        done = ingest(workdir, url, crash=point)
+        assert done.returncode == -signal.SIGKILL, f"not killed at {point} ({where}): {done.returncode} {done.stderr[-2000:]}"
+        recovered += assert_agree(workdir, url)
+    final = ingest(workdir, url)
+    assert final.returncode == 0, final.stderr[-3000:]
+    assert_agree(workdir, url)
+    return recovered
+
+
+def expected_rows(first: str = "2019-12", last: str = "2020-01") -> dict[str, int]:
+    """Rows per month in the raw sample files (the real months need no quarantine)."""
+    import io
+    import zipfile
+
+    counts = {}
+    with zipfile.ZipFile(SAMPLE_ZIP) as archive:
+        for name in archive.namelist():
+            month = Path(name).name[:7]
+            if name.endswith("-street.csv") and first <= month <= last:
+                counts[month] = sum(1 for _ in io.TextIOWrapper(archive.open(name), encoding="utf-8")) - 1
+    return counts
+
+
