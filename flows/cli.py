@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
     docs = sub.add_parser("docs", parents=[common], help="write the data dictionary of the warehouse (every table and column)")
     docs.add_argument("--out", help="Markdown file to write (default $CSP_WORKDIR/data_dictionary.md)")
+    roles = sub.add_parser("roles", parents=[common], help="PostgreSQL, as an administrator: create the loader and "
+                           "analyst roles and grant them the warehouse schema (see warehouse/roles.py)")
+    roles.add_argument("--loader", default="csp_loader", help="role the pipeline connects as (default csp_loader)")
+    roles.add_argument("--analyst", default="csp_analyst", help="role analysts connect as (default csp_analyst)")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
     run.add_argument("--reference-source")
     run.add_argument("--police-uk-source")
@@ -176,11 +181,34 @@ def write_docs(args) -> int:
     return 0
 
 
+def setup_roles(args) -> int:
+    """Create the warehouse's tables, then the loader and analyst roles and their grants (no Prefect run)."""
+    from tasks.settings import get_settings
+    from warehouse import roles
+    from warehouse.engine import ensure_schema, open_engine
+
+    settings = get_settings(**_where(args))
+    engine = open_engine(settings.warehouse)
+    if engine.dialect.name != "postgresql":
+        print(f"roles are for a PostgreSQL warehouse; {settings.warehouse_display} is not one")
+        return 1
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        done = roles.setup_roles(conn, args.loader, args.analyst)
+    print("\n".join(done))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command, print its outcome, exit 1 when any feed failed."""
     args = build_parser().parse_args(argv)
+    if args.warehouse_url:
+        # Into the environment, not the flow parameters: Prefect keeps parameters, and a URL may hold a password.
+        os.environ["CSP_WAREHOUSE_URL"], args.warehouse_url = args.warehouse_url, None
     if args.command == "docs":
         return write_docs(args)
+    if args.command == "roles":
+        return setup_roles(args)
     from flows.demo import print_failure, print_summary
 
     log_path = _log_to_file(args)

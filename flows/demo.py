@@ -31,7 +31,7 @@ def print_summary(command: str, result, where: dict, log_path: Path) -> None:
             print(f"  marts              {', '.join(part)}")
     if command == "demo" or command == "run":
         _print_warehouse_counts(settings.warehouse)
-    print(f"  warehouse  {settings.warehouse}")
+    print(f"  warehouse  {settings.warehouse_display}")
     print(f"  lake       {settings.lake.resolve()}")
     print(f"  landing    {settings.landing.resolve()}")
     print(f"  logs       {log_path.resolve()}")

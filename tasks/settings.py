@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     police_uk_base_url: str = Field(default="https://data.police.uk", description="data.police.uk root")
     http_timeout: float = Field(default=60.0, description="seconds before a download stalls out")
     http_retries: int = Field(default=3, description="attempts after the first on a failed download")
+    analyst_role: str | None = Field(
+        default="csp_analyst", description="PostgreSQL role granted reads of facts and marts, when it exists")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="HMAC key for survey member pseudonyms; a key file in the workdir when unset")
 
@@ -60,7 +62,33 @@ class Settings(BaseSettings):
             return self.warehouse_url
         return f"duckdb:///{(self.workdir / 'warehouse.duckdb').resolve()}"
 
+    @property
+    def warehouse_display(self) -> str:
+        """The warehouse URL with any password masked: the form to print, log or report."""
+        return hide_password(self.warehouse)
+
+
+def hide_password(url: str) -> str:
+    """A SQLAlchemy URL with its password, if any, shown as ***."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def has_password(url: str | None) -> bool:
+    """True when the URL carries a password."""
+    from sqlalchemy.engine import make_url
+
+    return bool(url) and make_url(url).password is not None
+
 
 def get_settings(**overrides) -> Settings:
-    """Settings from the environment, with non-None overrides (command line, flow parameters) on top."""
+    """Settings from the environment, with non-None overrides (command line, flow parameters) on top.
+
+    A warehouse URL with a password is refused as an override: Prefect stores flow parameters in
+    its database and shows them in the UI. Passwords go in CSP_WAREHOUSE_URL, which is not one.
+    """
+    if has_password(overrides.get("warehouse_url")):
+        raise ValueError("the warehouse_url parameter carries a password, which Prefect would store and show: "
+                         "set it in the CSP_WAREHOUSE_URL environment variable of the run instead")
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

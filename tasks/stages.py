@@ -24,7 +24,7 @@ IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retr
 @task(name="prepare-warehouse", **IO_RETRIES)
 def prepare_warehouse(settings: Settings) -> None:
     """Create missing warehouse tables."""
-    ensure_schema(open_engine(settings.warehouse))
+    ensure_schema(open_engine(settings.warehouse), settings.analyst_role)
 
 
 @task(name="recover", **IO_RETRIES)
@@ -65,7 +65,7 @@ def log_rejection(settings: Settings, outcome: FileOutcome, status: str = "rejec
 @task(name="build-marts", **IO_RETRIES)
 def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[str]:
     """Rebuild the marts the feeds change (all of them when feeds is None)."""
-    return build_marts(open_engine(settings.warehouse), feeds)
+    return build_marts(open_engine(settings.warehouse), feeds, settings.analyst_role)
 
 
 @task(name="read", cache_policy=NO_CACHE)

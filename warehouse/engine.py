@@ -59,9 +59,13 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in re.split(r";\s*$", sql, flags=re.M) if s.strip()]
 
 
-def ensure_schema(engine: sa.Engine) -> None:
-    """Create every table in ddl/ that does not exist yet, in file order, in one transaction."""
+def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
+    """Create every table in ddl/ that does not exist yet, in file order, in one transaction
+    (and, on PostgreSQL, let the analyst role read the analyst tables)."""
+    from warehouse.roles import grant_analyst_reads
+
     with engine.begin() as conn:
         for path in sorted(DDL_DIR.glob("*.sql")):
             for statement in split_statements(path.read_text(encoding="utf-8")):
                 conn.execute(sa.text(statement))
+        grant_analyst_reads(conn, analyst)

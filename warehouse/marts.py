@@ -73,8 +73,11 @@ def build_order(marts: dict[str, Mart], feeds: list[str] | None = None) -> list[
     return order
 
 
-def build_marts(engine: sa.Engine, feeds: list[str] | None = None) -> list[str]:
-    """Drop and recreate the marts in one transaction, so readers never see half a rebuild."""
+def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str | None = None) -> list[str]:
+    """Drop and recreate the marts in one transaction, so readers never see half a rebuild
+    (the analyst role's reads are granted again inside it)."""
+    from warehouse.roles import grant_analyst_reads
+
     marts = discover_marts()
     names = build_order(marts, feeds)
     with engine.begin() as conn:
@@ -82,4 +85,5 @@ def build_marts(engine: sa.Engine, feeds: list[str] | None = None) -> list[str]:
             body = marts[name].sql.strip().rstrip(";")
             conn.execute(sa.text(f"drop table if exists {name}"))
             conn.execute(sa.text(f"create table {name} as\n{body}"))
+        grant_analyst_reads(conn, analyst)
     return names

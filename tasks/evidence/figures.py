@@ -58,7 +58,7 @@ def _level(area: str | None) -> tuple[str, str | None]:
     return ("county", None) if area is COUNTY else ("authority", area)
 
 
-AREA = "(area_level = :level and (:name is null or area_name = :name))"
+AREA = "(area_level = :level and (cast(:name as text) is null or area_name = :name))"
 
 
 def trend(conn, area):
@@ -189,7 +189,7 @@ def community_issues(conn, area):
     rows = fetch(conn, "select a.rank, a.issue_category, a.responses, a.total_responses, a.share, a.priority_score, "
                        "a.suppressed, c.share as county_share from mart_community_issues a join mart_community_issues c "
                        "on c.area_level = 'county' and c.row_type = 'category' and c.issue_category = a.issue_category "
-                       "where a.row_type = 'category' and (a.area_level = :level and (:name is null or a.area_name = :name)) "
+                       "where a.row_type = 'category' and (a.area_level = :level and (cast(:name as text) is null or a.area_name = :name)) "
                        "order by a.rank, a.issue_category", level=level, name=name)
     chart = svg.bar_chart([(r["issue_category"], r["share"]) for r in rows], "Share of responses naming the issue", percent=True)
     return Figure("e9-community-issues", "E9", "Community issues (Lancashire Talking)", "mart_community_issues",
@@ -204,7 +204,7 @@ def young_persons(conn, area):
                        "a.suppressed, c.value as county_value from mart_young_persons_indicators a "
                        "join mart_young_persons_indicators c on c.area_level = 'county' and c.gender = 'All' "
                        "and c.indicator = a.indicator and c.wave = a.wave "
-                       "where a.gender = 'All' and (a.area_level = :level and (:name is null or a.area_name = :name)) "
+                       "where a.gender = 'All' and (a.area_level = :level and (cast(:name as text) is null or a.area_name = :name)) "
                        "and a.wave = (select max(wave) from mart_young_persons_indicators) order by a.indicator",
                  level=level, name=name)
     chart = svg.bar_chart([(r["indicator"], r["value"]) for r in rows if r["indicator"] != "mean_units_per_week"],

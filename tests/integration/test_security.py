@@ -1,0 +1,134 @@
+"""Security on PostgreSQL: the pipeline runs as a loader role that is no superuser and owns only its
+schema's tables; an analyst role reads facts, dimensions and marts but not quarantine or the load
+log; and no secret (the database password, the pseudonymisation key) reaches the console, the log
+files, the report, the warehouse, Prefect's parameters, logs or artifacts, or an exception."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tasks.settings import get_settings
+from tests.conftest import PG_BASE, SAMPLE_ZIP, drop_postgres_schema, postgres_schema_url, run_cli
+from warehouse.roles import identifier
+
+pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres]
+PASSWORD = f"pw-{uuid.uuid4().hex}"
+KEY = f"key-{uuid.uuid4().hex}"
+
+
+def role_url(role: str, schema: str, password: str | None = None, port: int = 5432) -> str:
+    """The test database as `role` (trust auth ignores the password; the pipeline must still hide it)."""
+    user = f"{role}:{password}" if password else role
+    return f"postgresql+psycopg://{user}@127.0.0.1:{port}/test?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    """Roles set up by an administrator, then the pipeline run as the loader: (workdir, schema, roles, runs)."""
+    workdir = tmp_path_factory.mktemp("secured")
+    admin_url, schema = postgres_schema_url()
+    tag = uuid.uuid4().hex[:8]
+    loader, analyst = f"csp_loader_{tag}", f"csp_analyst_{tag}"
+    runs = [run_cli("roles", "--loader", loader, "--analyst", analyst, "--warehouse-url", admin_url, cwd=workdir)]
+    assert runs[0].returncode == 0, runs[0].stdout + runs[0].stderr
+    env = {"CSP_ANALYST_ROLE": analyst, "CSP_PSEUDONYM_KEY": KEY}
+    url = role_url(loader, schema, PASSWORD)
+    for args in (["ingest", "reference"], ["ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--months", "2019-12"],
+                 ["ingest", "itk"], ["build-marts"], ["report"]):
+        runs.append(run_cli(*args, "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir, **env))
+        assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
+    down = role_url(loader, schema, PASSWORD, port=5999)  # nothing listens: the run fails on connecting
+    runs.append(run_cli("ingest", "police-uk", "--workdir", str(workdir), "--warehouse-url", down, cwd=workdir, **env))
+    assert runs[-1].returncode == 1
+    yield workdir, schema, loader, analyst, runs
+    engine = sa.create_engine(PG_BASE)
+    drop_postgres_schema(schema)
+    with engine.begin() as conn:
+        for role in (loader, analyst):
+            conn.execute(sa.text(f"drop owned by {identifier(role)}"))
+            conn.execute(sa.text(f"drop role {identifier(role)}"))
+    engine.dispose()
+
+
+def query_as(role: str, schema: str, sql: str):
+    """Run one statement as the role; the scalar it returns."""
+    engine = sa.create_engine(role_url(role, schema))
+    try:
+        with engine.begin() as conn:
+            return conn.execute(sa.text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_analyst_reads_facts_dimensions_and_marts(secured):
+    _, schema, _, analyst, _ = secured
+    assert query_as(analyst, schema, "select count(*) from fact_street_crime") > 10_000
+    assert query_as(analyst, schema, "select count(*) from fact_itk_response") > 10_000
+    assert query_as(analyst, schema, "select count(*) from dim_geography") > 0
+    assert query_as(analyst, schema, "select count(*) from mart_crime_trend") > 0
+    assert query_as(analyst, schema, "select count(*) from mart_community_issues") > 0
+
+
+@pytest.mark.parametrize("sql", [
+    "select count(*) from quarantine_street_crime",
+    "select count(*) from quarantine_itk_response",
+    "select count(*) from etl_load_log",
+    "select count(*) from etl_stage_itk_response",
+    "delete from fact_street_crime",
+    "insert into mart_crime_trend select * from mart_crime_trend",
+    "create table analyst_scratch (x int)",
+])
+def test_analyst_cannot_read_raw_values_or_write(secured, sql):
+    _, schema, _, analyst, _ = secured
+    with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+        query_as(analyst, schema, sql)
+
+
+@pytest.mark.parametrize("sql", ["create role intruder", "select count(*) from pg_authid",
+                                 "create schema elsewhere", "set role postgres"])
+def test_loader_has_no_rights_beyond_its_schema(secured, sql):
+    _, schema, loader, _, _ = secured
+    assert query_as(loader, schema, f"select rolsuper or rolcreaterole or rolcreatedb from pg_roles where rolname = '{loader}'") is False
+    with pytest.raises(sa.exc.ProgrammingError, match="permission denied|must have"):
+        query_as(loader, schema, sql)
+
+
+def prefect_records() -> str:
+    """Every flow run's parameters, every log line and every artifact the session's Prefect API holds."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        parts = [r.model_dump_json() for r in client.read_flow_runs(limit=200)]
+        parts += [r.model_dump_json() for r in client.read_logs(limit=200)]
+        parts += [r.model_dump_json() for r in client.read_artifacts(limit=200)]
+    return "\n".join(parts)
+
+
+def test_no_secret_anywhere(secured):
+    workdir, schema, loader, _, runs = secured
+    failed = runs[-1].stdout + runs[-1].stderr
+    assert "5999" in failed and "***" in failed or "connect" in failed.lower()  # it says what failed, masked
+    places = {f"output of {' '.join(r.args[1:3])}": r.stdout + r.stderr for r in runs}
+    places |= {str(p): p.read_bytes().decode("utf-8", "replace") for p in workdir.rglob("*")
+               if p.is_file() and p.suffix in {".log", ".html", ".csv", ".md", ".json", ".jsonl", ".txt"}}
+    places["prefect"] = prefect_records()
+    assert str(workdir) in places["prefect"], "the scan should see this module's flow runs"
+    engine = sa.create_engine(PG_BASE)
+    with engine.connect() as conn:
+        log = conn.execute(sa.text(f"select * from {identifier(schema)}.etl_load_log")).all()
+    engine.dispose()
+    places["etl_load_log"] = json.dumps([list(map(str, row)) for row in log])
+    assert len(places) > 20
+    for where, text in places.items():
+        assert PASSWORD not in text, f"the database password is in {where}"
+        assert KEY not in text, f"the pseudonymisation key is in {where}"
+
+
+def test_a_password_is_never_a_flow_parameter():
+    with pytest.raises(ValueError, match="CSP_WAREHOUSE_URL"):
+        get_settings(warehouse_url=f"postgresql+psycopg://someone:{PASSWORD}@db/warehouse")
+    assert get_settings(warehouse_url="postgresql+psycopg://someone@db/warehouse").warehouse_url
