@@ -48,11 +48,11 @@ def bulk_insert_arrow(conn: sa.Connection, table: str, data: pa.Table, columns: 
     if is_duckdb(conn):
         raw = conn.connection.driver_connection
         raw.register("_csp_incoming", data)
-        try:
-            cols = ", ".join(f'"{c}"' for c in columns)
-            raw.execute(f"insert into {table} ({cols}) select {cols} from _csp_incoming")
-        finally:
-            raw.unregister("_csp_incoming")
+        cols = ", ".join(f'"{c}"' for c in columns)
+        # Not in a finally: after a failed insert the transaction is aborted, and unregistering
+        # would raise over the real error; the connection is discarded with its registration.
+        raw.execute(f"insert into {table} ({cols}) select {cols} from _csp_incoming")
+        raw.unregister("_csp_incoming")
         return data.num_rows
     return _copy_batches(conn, table, data.to_batches(COPY_BATCH_ROWS), columns)
 

@@ -98,6 +98,28 @@ def test_rerunning_the_same_months_changes_nothing(loaded):
     assert runs == [(2,)]
 
 
+def test_a_revised_month_replaces_the_month_and_only_it(loaded, tmp_path):
+    before = fact_counts(loaded["url"])
+    with zipfile.ZipFile(SAMPLE_ZIP) as archive:
+        text = archive.read("2020-02/2020-02-lancashire-street.csv").decode()
+    lines = text.splitlines(keepends=True)
+    revised = lines[0] + "".join(lines[1:-40])  # police.uk republished February without 40 rows
+    folder = tmp_path / "2020-02"
+    folder.mkdir()
+    (folder / "2020-02-lancashire-street.csv").write_text(revised)
+    ingest_police_uk(source=str(tmp_path), **loaded["where"])
+    after = fact_counts(loaded["url"])
+    dropped = collections.Counter((r["Month"], r["Crime type"]) for r in csv.DictReader(io.StringIO(lines[0] + "".join(lines[-40:]))))
+    assert after == before - dropped  # February lost exactly those rows; the other months are untouched
+    assert {m for m, _ in before - after} == {"2020-02"}
+    lake = Path(loaded["where"]["workdir"]) / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-02"
+    import pyarrow.parquet as pq
+
+    assert pq.ParquetFile(lake / "data.parquet").metadata.num_rows == len(lines) - 41
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-02", **loaded["where"])  # the original back, for the tests after
+    assert fact_counts(loaded["url"]) == before
+
+
 def test_a_wrong_header_rejects_the_file_and_leaves_earlier_loads(loaded, tmp_path):
     before = fact_counts(loaded["url"])
     bad = tmp_path / "2020-02" / "2020-02-lancashire-street.csv"
