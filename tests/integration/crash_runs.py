@@ -27,7 +27,8 @@ KILLS = [
     ("publish.before_commit:2", "in the second file's transaction, the first committed"),
     ("publish.after_commit:2", "second file committed, not renamed"),
 ]
-POSTGRES_KILLS = KILLS
+# The landing copy and the first Parquet write touch no database: once (on DuckDB) is enough.
+POSTGRES_KILLS = KILLS[2:]
 
 
 def ingest(workdir: Path, url: str, crash: str | None = None):

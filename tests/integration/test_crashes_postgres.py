@@ -1,4 +1,4 @@
-"""kill -9 inside the landing copy, the Parquet write and the warehouse transaction on PostgreSQL: the killed
+"""kill -9 inside the Parquet writes and the warehouse transaction on PostgreSQL: the killed
 client's transaction rolls back, a committed one is finished by the next run's recovery, and a
 clean re-run loads every row (tests/integration/crash_runs.py has the checks)."""
 
@@ -12,7 +12,7 @@ from tests.integration.crash_runs import POSTGRES_KILLS, crash_then_rerun, expec
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres]
 
 
-def test_eleven_kills_on_postgres_lose_nothing(tmp_path):
+def test_nine_kills_on_postgres_lose_nothing(tmp_path):
     url, cleanup = make_warehouse("postgres", tmp_path)
     try:
         recovered = crash_then_rerun(tmp_path, url, POSTGRES_KILLS)
