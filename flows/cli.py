@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--source", help="folder of ONS lookup CSVs (default: the bundled Lancashire slice)")
     pol = ingest.add_parser("police-uk", parents=[common], help="data.police.uk street-level crime and ASB")
     pol.add_argument("--source", help="folder of *-street.csv (any depth), one file, or a .zip archive (default: bundled sample)")
-    pol.add_argument("--force", default="lancashire", help="police.uk force slug (default lancashire)")
+    pol.add_argument("--force", default="lancashire", help="police.uk force slug (default lancashire), or 'all' "
+                     "for every force in the source (load their geography first)")
     pol.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
     pol.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from data.police.uk first")
 

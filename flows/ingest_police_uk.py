@@ -16,6 +16,7 @@ from tasks.police_uk.schema import FEED
 from tasks.runs import retry_on_io
 from tasks.settings import SAMPLE_DIR, Settings
 
+ALL_FORCES = "all"
 SAMPLE_SOURCE = str(SAMPLE_DIR / "police_uk" / "lancashire-street-2019-12_2020-03.zip")
 
 
@@ -41,7 +42,8 @@ def ingest_police_uk(
 
     source: a folder of *-street.csv (any depth), one file, or a .zip archive; the bundled
         Lancashire sample when neither source nor fetch_month is given.
-    force: police.uk force slug, e.g. lancashire.
+    force: police.uk force slug, e.g. lancashire; "all" for every force in the source (the national
+        archive), each needing its geography in dim_geography.
     months: 'YYYY-MM' or 'YYYY-MM:YYYY-MM' (inclusive); every month in the source when empty.
     fetch_month: download this month's archive ('YYYY-MM' or 'latest') from data.police.uk first.
     """
@@ -50,16 +52,16 @@ def ingest_police_uk(
     try:
         if fetch_month:
             source = fetch_archive(settings, fetch_month)
-        files = street.find_street_files(source or SAMPLE_SOURCE, force, months)
+        files = street.find_street_files(source or SAMPLE_SOURCE, None if force == ALL_FORCES else force, months)
         if not files:
             raise SourceError(f"no {force} street files for months {months or 'any'} in {source or SAMPLE_SOURCE}")
         dim = load_dim_geography(settings)
-        area = force_area(dim, force)
+        areas = {f: force_area(dim, f) for f in sorted({mf.force for mf in files})}
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
         return finish(report, settings, source=str(source or SAMPLE_SOURCE))
-    logger.info("%d street file(s) for %s", len(files), force)
-    load_month_files(STREET, files, {"dim": dim, "area": area}, settings, run_id, report)
+    logger.info("%d street file(s) for %s", len(files), ", ".join(areas))
+    load_month_files(STREET, files, {"dim": dim, "areas": areas}, settings, run_id, report)
     if rebuild_marts and any(f.status == "loaded" for f in report.files):
         report.marts_built = stages.rebuild_marts(settings, [FEED])
     return finish(report, settings)

@@ -21,7 +21,8 @@ def describe(curated: pa.Table) -> str:
 
 def conform_rows(good: pa.Table, ctx: FileContext) -> pa.Table:
     """Validated rows -> fact_street_crime rows."""
-    return conform.conform_street(good, ctx.extras["dim"], ctx.extras["area"], ctx.month, ctx.sha256, ctx.run_id)
+    area = ctx.extras["areas"][ctx.force]
+    return conform.conform_street(good, ctx.extras["dim"], area, ctx.month, ctx.sha256, ctx.run_id)
 
 
 def quarantine(bad: pa.Table, ctx: FileContext) -> pa.Table:

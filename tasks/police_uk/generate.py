@@ -45,8 +45,9 @@ def _pick(rng: np.random.Generator, mix: dict[str, float], n: int) -> np.ndarray
 
 
 def street_month(month: dt.date, rows: int, lsoas: list[tuple[str, str]], seed: int = 0,
-                 force_name: str = "Lancashire Constabulary") -> pa.Table:
-    """One month of street rows (all strings, as published) for the force's LSOAs."""
+                 force_name: str = "Lancashire Constabulary", away: list[tuple[str, str]] = OUT_OF_AREA) -> pa.Table:
+    """One month of street rows (all strings, as published) for the force's LSOAs; `away` are
+    LSOAs of other forces that a few rows fall in."""
     rng = np.random.default_rng(seed)
     base = rows - int(rows * REPEAT_SHARE * 0.64)  # leave room for the repeated copies
     crime_type = _pick(rng, CRIME_MIX, base)
@@ -59,10 +60,10 @@ def street_month(month: dt.date, rows: int, lsoas: list[tuple[str, str]], seed: 
     names = np.array([n for _, n in lsoas], dtype=object)
     which = rng.integers(0, len(lsoas), base)
     lsoa_code, lsoa_name = codes[which], names[which]
-    away = rng.random(base) < OUT_OF_AREA_SHARE
-    pick_away = rng.integers(0, len(OUT_OF_AREA), base)
-    lsoa_code = np.where(away, np.array([c for c, _ in OUT_OF_AREA], dtype=object)[pick_away], lsoa_code)
-    lsoa_name = np.where(away, np.array([n for _, n in OUT_OF_AREA], dtype=object)[pick_away], lsoa_name)
+    is_away = rng.random(base) < OUT_OF_AREA_SHARE
+    pick_away = rng.integers(0, len(away), base)
+    lsoa_code = np.where(is_away, np.array([c for c, _ in away], dtype=object)[pick_away], lsoa_code)
+    lsoa_name = np.where(is_away, np.array([n for _, n in away], dtype=object)[pick_away], lsoa_name)
     lon = np.round(-2.7 + rng.normal(0, 0.25, base), 6).astype(str).astype(object)
     lat = np.round(53.8 + rng.normal(0, 0.2, base), 6).astype(str).astype(object)
     location = np.array([f"On or near Street {i % 5000}" for i in range(base)], dtype=object)
@@ -88,13 +89,19 @@ def street_month(month: dt.date, rows: int, lsoas: list[tuple[str, str]], seed: 
     return pa.table({k: pa.array(merged[k], pa.string()) for k in RAW_COLUMNS})
 
 
-def write_street_file(table: pa.Table, path: Path, crlf: bool = False) -> Path:
-    """Write as data.police.uk does: header, no quoting (no published value holds a comma), LF or CRLF."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def street_csv_bytes(table: pa.Table, crlf: bool = False) -> bytes:
+    """A street file's bytes as data.police.uk writes them: header, no quoting (no published value
+    holds a comma), LF or CRLF."""
     body = io.BytesIO()
     pacsv.write_csv(table, body, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     data = (",".join(table.column_names) + "\n").encode() + body.getvalue()
-    path.write_bytes(data.replace(b"\n", b"\r\n") if crlf else data)
+    return data.replace(b"\n", b"\r\n") if crlf else data
+
+
+def write_street_file(table: pa.Table, path: Path, crlf: bool = False) -> Path:
+    """Write a street file as data.police.uk does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(street_csv_bytes(table, crlf))
     return path
 
 

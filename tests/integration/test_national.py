@@ -1,0 +1,71 @@
+"""National scale on a small generated archive: every force of England and Wales in the published
+layout, the national ONS geography, and `--force all` loading each force's months with its own
+force area; a monthly run with --incremental processes only new or changed files."""
+
+from __future__ import annotations
+
+import collections
+import csv
+import datetime as dt
+import io
+import zipfile
+
+import pyarrow.parquet as pq
+import pytest
+
+from flows.ingest_police_uk import ingest_police_uk
+from flows.ingest_reference import ingest_reference
+from tasks.police_uk.national import FORCE_POPULATION, months_back, national_archive
+from tests.conftest import SHARED_REAL, query
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+FORCES = ["city-of-london", "cumbria", "metropolitan"]
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    """The national geography loaded, and a two-month archive of three forces: (where, archive)."""
+    folder = tmp_path_factory.mktemp("national")
+    where = dict(workdir=str(folder / "var"), warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}")
+    ingest_reference(source=str(SHARED_REAL / "ons_lookups"), **where)
+    dim = pq.read_table(folder / "var" / "lake" / "curated" / "dim_geography" / "data.parquet")
+    archive = national_archive(folder / "archive.zip", dim, months_back(dt.date(2020, 2, 1), 2), 60_000,
+                               as_zip=True, forces=FORCES)
+    return where, archive
+
+
+def raw_counts(archive) -> collections.Counter:
+    """(force, month) -> rows, read straight from the archive with the csv module."""
+    counts = collections.Counter()
+    with zipfile.ZipFile(archive) as z:
+        for name in z.namelist():
+            rows = sum(1 for _ in csv.reader(io.TextIOWrapper(z.open(name), encoding="utf-8", newline=""))) - 1
+            counts[(name.rsplit("/", 1)[-1][8:].removesuffix("-street.csv"), name[:7])] = rows
+    return counts
+
+
+def test_the_archive_has_every_force_in_the_published_layout(national):
+    _, archive = national
+    with zipfile.ZipFile(archive) as z:
+        names = z.namelist()
+        endings = {b"\r\n" in z.read(n)[:2000] for n in names}
+    assert sorted(names)[0] == "2020-01/2020-01-city-of-london-street.csv" and len(names) == 6
+    assert endings == {True, False}  # CRLF and LF files, as published
+    counts = raw_counts(archive)
+    month = "2020-01"  # volumes follow population: the Met 17x Cumbria, Cumbria 5x the City of London
+    assert counts[("metropolitan", month)] > 10 * counts[("cumbria", month)] > 30 * counts[("city-of-london", month)]
+    assert len(FORCE_POPULATION) == 43
+
+
+def test_all_forces_load_each_with_its_own_force_area(national):
+    where, archive = national
+    result = ingest_police_uk(source=str(archive), force="all", **where)
+    assert result["totals"]["files_loaded"] == 6
+    loaded = query(where["warehouse_url"], "select force, strftime(month, '%Y-%m'), count(*), "
+                   "count(distinct force_area_name), sum(case when out_of_area then 1 else 0 end) "
+                   "from fact_street_crime group by 1, 2")
+    assert {(f, m): n for f, m, n, _, _ in loaded} == raw_counts(archive)
+    assert all(areas == 1 for *_, areas, _ in loaded), loaded
+    assert all(away > 0 for _, _, n, _, away in loaded if n > 1000), loaded  # rows in a neighbour's LSOAs are flagged
+    names = dict(query(where["warehouse_url"], "select distinct force, force_area_name from fact_street_crime"))
+    assert names == {"city-of-london": "London, City of", "cumbria": "Cumbria", "metropolitan": "Metropolitan Police"}
