@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     pol.add_argument("--force", default="lancashire", help="police.uk force slug (default lancashire), or 'all' "
                      "for every force in the source (load their geography first)")
     pol.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
+    pol.add_argument("--incremental", action="store_true",
+                     help="process only files new or changed since their month's last load (by content hash)")
     pol.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from data.police.uk first")
 
     rec = ingest.add_parser("recorded-crime", parents=[common], help="the force's offence-coded crime extracts")
@@ -115,7 +117,7 @@ def _run(args) -> object:
         from flows.ingest_police_uk import ingest_police_uk
 
         return ingest_police_uk(source=args.source, force=args.force, months=args.months,
-                                fetch_month=args.fetch_month, **_where(args))
+                                fetch_month=args.fetch_month, incremental=args.incremental, **_where(args))
     if args.command == "ingest" and args.feed == "recorded-crime":
         from flows.ingest_recorded_crime import ingest_recorded_crime
 

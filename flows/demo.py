@@ -22,7 +22,8 @@ def print_summary(command: str, result, where: dict, log_path: Path) -> None:
         if isinstance(part, dict) and "totals" in part:
             t = part["totals"]
             print(f"  {part['feed']:<18} {t['files_loaded']} file(s) loaded, {t['rows_in']:,} rows in = "
-                  f"{t['rows_curated']:,} curated + {t['rows_quarantined']:,} quarantined")
+                  f"{t['rows_curated']:,} curated + {t['rows_quarantined']:,} quarantined"
+                  + (f"; {t['files_unchanged']} unchanged, skipped" if t.get("files_unchanged") else ""))
         elif isinstance(part, dict) and "out" in part:
             print(f"  report             {len(part.get('built') or part.get('pages'))} pages in {part['out']}")
         elif isinstance(part, dict) and "built" in part:

@@ -37,6 +37,7 @@ def ingest_police_uk(
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
     rebuild_marts: bool = True,
+    incremental: bool = False,
 ) -> dict:
     """Load data.police.uk street files for a force.
 
@@ -46,6 +47,8 @@ def ingest_police_uk(
         archive), each needing its geography in dim_geography.
     months: 'YYYY-MM' or 'YYYY-MM:YYYY-MM' (inclusive); every month in the source when empty.
     fetch_month: download this month's archive ('YYYY-MM' or 'latest') from data.police.uk first.
+    incremental: process only files that are new or changed since their partition's last load
+        (the monthly run over a 36-month archive then reads one month, not 36).
     """
     logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
@@ -61,7 +64,7 @@ def ingest_police_uk(
         report.error = str(exc)
         return finish(report, settings, source=str(source or SAMPLE_SOURCE))
     logger.info("%d street file(s) for %s", len(files), ", ".join(areas))
-    load_month_files(STREET, files, {"dim": dim, "areas": areas}, settings, run_id, report)
+    load_month_files(STREET, files, {"dim": dim, "areas": areas}, settings, run_id, report, incremental)
     if rebuild_marts and any(f.status == "loaded" for f in report.files):
         report.marts_built = stages.rebuild_marts(settings, [FEED])
     return finish(report, settings)

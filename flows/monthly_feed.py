@@ -5,29 +5,36 @@ from __future__ import annotations
 from prefect import get_run_logger
 
 from flows.common import rejected
-from tasks import lake, stages
+from tasks import lake, landing, stages
 from tasks.errors import FileRejected, SourceError
 from tasks.feed import FileContext, MonthFile, MonthlyFeed
-from tasks.load_log import FileOutcome
+from tasks.load_log import FileOutcome, loaded_hashes
 from tasks.periods import month_label
+from tasks.progress import IngestProgress
 from tasks.publish import PartitionLoad
 from tasks.report import FeedReport
 from tasks.runs import release_memory
 from tasks.settings import Settings
 from tasks.validate import rule_counts
+from warehouse.engine import open_engine
 
 
 def prepare_month_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Settings,
-                       run_id: str) -> tuple[FileOutcome, list[PartitionLoad] | None]:
+                       run_id: str, loaded: dict | None = None) -> tuple[FileOutcome, list[PartitionLoad] | None]:
     """One file through every stage up to the lake; returns the warehouse loads to publish.
 
-    A rejected file is logged here (no loads) and leaves earlier loads untouched.
+    A rejected file is logged here (no loads) and leaves earlier loads untouched. With `loaded`
+    (incremental runs: the hash of each partition's latest load), a file whose hash is the one its
+    partition already holds stops after landing, with status "unchanged".
     """
     period = month_label(mf.month)
     outcome = FileOutcome(run_id, feed.name, period, f"force={mf.force}", mf.file.name)
     try:
         landed = stages.land_file(mf.file, feed.name, period, settings, run_id)
         outcome.source_sha256 = landed.sha256
+        if loaded is not None and loaded.get((period, outcome.partition_key)) == landed.sha256:
+            outcome.status = "unchanged"
+            return outcome, None
         ctx = FileContext(mf.force, mf.month, landed.sha256, run_id, extras)
         raw = stages.read_file(feed, landed)
         outcome.rows_in = raw.num_rows
@@ -74,17 +81,48 @@ def await_load(pending: tuple | None, settings: Settings) -> None:
         stages.log_rejection(settings, outcome, "failed")
 
 
-def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings,
-                     run_id: str, report: FeedReport) -> None:
-    """Every file in turn; the previous file's warehouse load runs while the next is prepared."""
-    logger = get_run_logger()
-    pending = None
+def unchanged_files(feed: MonthlyFeed, files: list[MonthFile], settings: Settings,
+                    loaded: dict) -> tuple[list[MonthFile], list[MonthFile]]:
+    """(files to process, files skipped): a file is skipped, unread, when its signature (zip
+    member CRC or file size and mtime) was landed before with the hash its partition holds."""
+    known = landing.known_signatures(settings.landing, feed.name)
+    todo, skipped = [], []
     for mf in files:
-        outcome, loads = prepare_month_file(feed, mf, extras, settings, run_id)
-        release_memory()
-        report.files.append(outcome)
+        sha = known.get(mf.file.signature)
+        same = sha is not None and loaded.get((month_label(mf.month), f"force={mf.force}")) == sha
+        (skipped if same else todo).append(mf)
+    return todo, skipped
+
+
+def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings,
+                     run_id: str, report: FeedReport, incremental: bool = False) -> None:
+    """Every file in turn; the previous file's warehouse load runs while the next is prepared.
+
+    Incremental runs process only new or changed files: unchanged ones are recognised by signature
+    without being read, or by hash after landing, and counted in the report, not the load log.
+    """
+    logger = get_run_logger()
+    loaded = None
+    if incremental:
+        loaded = loaded_hashes(open_engine(settings.warehouse), feed.name)
+        files, skipped = unchanged_files(feed, files, settings, loaded)
+        report.unchanged += len(skipped)
+        logger.info("%s: %d file(s) unchanged since their last load, %d to process", feed.name, len(skipped), len(files))
+    progress = IngestProgress(feed.name, len(files), sum(mf.file.size for mf in files), logger)
+    pending = None
+    try:
+        for mf in files:
+            outcome, loads = prepare_month_file(feed, mf, extras, settings, run_id, loaded)
+            release_memory()
+            if outcome.status == "unchanged":
+                report.unchanged += 1
+            else:
+                report.files.append(outcome)
+            await_load(pending, settings)
+            pending = (stages.publish_partitions.submit(settings, loads, [outcome]), outcome, loads) if loads else None
+            logger.info("%s %s: %s rows in, %s curated, %s quarantined %s", feed.name, month_label(mf.month),
+                         outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
+            progress.advance(outcome.rows_in or 0, mf.file.size)
         await_load(pending, settings)
-        pending = (stages.publish_partitions.submit(settings, loads, [outcome]), outcome, loads) if loads else None
-        logger.info("%s %s: %s rows in, %s curated, %s quarantined %s", feed.name, month_label(mf.month),
-                    outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
-    await_load(pending, settings)
+    finally:
+        progress.close()

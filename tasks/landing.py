@@ -53,14 +53,15 @@ def land(source: SourceFile, feed: str, period: str, landing_dir: Path, run_id: 
             os.unlink(tmp)
         raise
     landed = LandedFile(feed, period, source.name, final, sha, size)
-    _append_manifest(Path(landing_dir), landed, run_id)
+    _append_manifest(Path(landing_dir), landed, run_id, source.signature)
     return landed
 
 
-def _append_manifest(landing_dir: Path, landed: LandedFile, run_id: str) -> None:
-    """One JSON line per landing: feed, period, source, size, hash, when and by which run."""
+def _append_manifest(landing_dir: Path, landed: LandedFile, run_id: str, signature: str = "") -> None:
+    """One JSON line per landing: feed, period, source, size, hash, signature, when and by which run."""
     row = asdict(landed) | {
         "path": str(landed.path),
+        "signature": signature,
         "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "run_id": run_id,
     }
@@ -74,3 +75,9 @@ def read_manifest(landing_dir: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def known_signatures(landing_dir: Path, feed: str) -> dict[str, str]:
+    """Source signature -> sha256 of every file the feed has landed (the newest landing wins)."""
+    return {row["signature"]: row["sha256"] for row in read_manifest(landing_dir)
+            if row["feed"] == feed and row.get("signature")}

@@ -71,3 +71,12 @@ def record_rejection(engine: sa.Engine, outcome: FileOutcome, status: str = "rej
     outcome.finished_at = utcnow()
     with engine.begin() as conn:
         insert_log_rows(conn, [outcome])
+
+
+def loaded_hashes(engine: sa.Engine, feed: str) -> dict[tuple[str, str], str]:
+    """(period, partition_key) -> sha256 of the file whose load is the partition's latest."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "select period, partition_key, source_sha256 from etl_load_log "
+            "where feed = :feed and status = 'loaded' order by finished_at"), {"feed": feed}).all()
+    return {(period, key): sha for period, key, sha in rows}

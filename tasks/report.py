@@ -26,6 +26,7 @@ class FeedReport:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     marts_built: list[str] = field(default_factory=list)
+    unchanged: int = 0  # files an incremental run skipped: their partition already holds them
 
     @property
     def failed(self) -> bool:
@@ -41,6 +42,7 @@ class FeedReport:
             "rows_in": sum(f.rows_in or 0 for f in loaded),
             "rows_curated": sum(f.rows_curated or 0 for f in loaded),
             "rows_quarantined": sum(f.rows_quarantined or 0 for f in loaded),
+            "files_unchanged": self.unchanged,
         }
 
     def failure_summary(self) -> str:

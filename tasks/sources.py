@@ -18,11 +18,13 @@ from tasks.errors import SourceError
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One file inside a source: its name (path or archive member) and a way to open its bytes."""
+    """One file inside a source: its name (path or archive member), a way to open its bytes, and a
+    signature that changes when its content may have (for incremental runs, without reading it)."""
 
     name: str
     size: int
     opener: Callable[[], IO[bytes]]
+    signature: str = ""
 
     @contextmanager
     def open(self) -> Iterator[IO[bytes]]:
@@ -54,11 +56,7 @@ class DirectorySource:
             candidates = sorted(p for p in self.path.rglob("*") if p.is_file())
         else:
             raise SourceError(f"source not found: {self.path}")
-        return [
-            SourceFile(str(p), p.stat().st_size, lambda p=p: open(p, "rb"))
-            for p in candidates
-            if pattern.search(p.name)
-        ]
+        return [local_file(p) for p in candidates if pattern.search(p.name)]
 
 
 # CSV compresses 5-20x (data.police.uk archives about 8x); a member claiming far more is a zip bomb.
@@ -112,7 +110,9 @@ class ZipSource:
     def list_files(self, pattern: re.Pattern[str]) -> list[SourceFile]:
         """Matching members, sorted by name."""
         return [
-            SourceFile(f"{self.path}!{m.filename}", m.file_size, self._opener(m))
+            # The member's name, size and CRC-32 (from the archive's directory, nothing decompressed):
+            # the same month in next month's archive has the same signature.
+            SourceFile(f"{self.path}!{m.filename}", m.file_size, self._opener(m), f"zip:{m.filename}:{m.file_size}:{m.CRC:08x}")
             for m in sorted(self.members, key=lambda m: m.filename)
             if pattern.search(Path(m.filename).name)
         ]
@@ -138,7 +138,9 @@ class _MemberStream:
 def local_file(path: str | Path) -> SourceFile:
     """One file on disk as a SourceFile."""
     path = Path(path)
-    return SourceFile(str(path), path.stat().st_size, lambda: open(path, "rb"))
+    stat = path.stat()
+    return SourceFile(str(path), stat.st_size, lambda: open(path, "rb"),
+                      f"file:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
 
 
 def open_source(path: str | Path) -> Source:

@@ -69,3 +69,28 @@ def test_all_forces_load_each_with_its_own_force_area(national):
     assert all(away > 0 for _, _, n, _, away in loaded if n > 1000), loaded  # rows in a neighbour's LSOAs are flagged
     names = dict(query(where["warehouse_url"], "select distinct force, force_area_name from fact_street_crime"))
     assert names == {"city-of-london": "London, City of", "cumbria": "Cumbria", "metropolitan": "Metropolitan Police"}
+
+
+def test_an_incremental_run_processes_only_new_and_changed_files(national, tmp_path):
+    where, archive = national
+    before = dict(((f, m), n) for f, m, n in query(
+        where["warehouse_url"], "select force, strftime(month, '%Y-%m'), count(*) from fact_street_crime group by 1, 2"))
+    # Next month's archive: the same two months (one revised by police.uk) and a new one.
+    newer = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive) as old, zipfile.ZipFile(newer, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == "2020-02/2020-02-cumbria-street.csv":
+                data = b"".join(data.splitlines(keepends=True)[:-25])  # revised: 25 rows withdrawn
+            new.writestr(name, data)
+        new.writestr("2020-03/2020-03-cumbria-street.csv", old.read("2020-02/2020-02-cumbria-street.csv").replace(b"2020-02", b"2020-03"))
+    result = ingest_police_uk(source=str(newer), force="all", incremental=True, **where)
+    assert result["totals"]["files_loaded"] == 2 and result["totals"]["files_unchanged"] == 5
+    after = dict(((f, m), n) for f, m, n in query(
+        where["warehouse_url"], "select force, strftime(month, '%Y-%m'), count(*) from fact_street_crime group by 1, 2"))
+    assert after[("cumbria", "2020-02")] == before[("cumbria", "2020-02")] - 25
+    assert after[("cumbria", "2020-03")] == before[("cumbria", "2020-02")]
+    assert {k: v for k, v in after.items() if k[0] != "cumbria" or k[1] == "2020-01"} == \
+        {k: v for k, v in before.items() if k[0] != "cumbria" or k[1] == "2020-01"}
+    again = ingest_police_uk(source=str(newer), force="all", incremental=True, **where)
+    assert again["totals"]["files_loaded"] == 0 and again["totals"]["files_unchanged"] == 7
