@@ -115,9 +115,12 @@ def _run(args) -> object:
         return ingest_reference(source=args.source, **_where(args))
     if args.command == "ingest" and args.feed == "police-uk":
         from flows.ingest_police_uk import ingest_police_uk
+        from flows.runners import with_task_runner
+        from tasks.settings import get_settings
 
-        return ingest_police_uk(source=args.source, force=args.force, months=args.months,
-                                fetch_month=args.fetch_month, incremental=args.incremental, **_where(args))
+        flow = with_task_runner(ingest_police_uk, get_settings(**_where(args)).task_runner)
+        return flow(source=args.source, force=args.force, months=args.months,
+                    fetch_month=args.fetch_month, incremental=args.incremental, **_where(args))
     if args.command == "ingest" and args.feed == "recorded-crime":
         from flows.ingest_recorded_crime import ingest_recorded_crime
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from prefect import get_run_logger
+import contextvars
+import os
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from flows.common import rejected
+from flows.runners import spreads_work
 from tasks import lake, landing, stages
 from tasks.errors import FileRejected, SourceError
 from tasks.feed import FileContext, MonthFile, MonthlyFeed
@@ -94,12 +102,40 @@ def unchanged_files(feed: MonthlyFeed, files: list[MonthFile], settings: Setting
     return todo, skipped
 
 
+@task(name="prepare-file", cache_policy=NO_CACHE)
+def prepare_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Settings, run_id: str,
+                 loaded: dict | None) -> tuple[FileOutcome, list[PartitionLoad] | None]:
+    """prepare_month_file as one task, for a task runner that spreads files over worker processes."""
+    return prepare_month_file(feed, mf, extras, settings, run_id, loaded)
+
+
+def prepared_in_order(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings, run_id: str,
+                      loaded: dict | None) -> Iterator[tuple[MonthFile, tuple]]:
+    """Each file's (outcome, loads), in file order. On a distributed runner, a window of files is
+    prepared at once on the workers (two per worker process), so only that many are in flight."""
+    if not spreads_work():
+        for mf in files:
+            yield mf, prepare_month_file(feed, mf, extras, settings, run_id, loaded)
+        return
+    window = 2 * (os.cpu_count() or 2)
+    futures = deque()
+    for mf in files:
+        futures.append((mf, prepare_file.submit(feed, mf, extras, settings, run_id, loaded)))
+        if len(futures) >= window:
+            mf0, future = futures.popleft()
+            yield mf0, future.result()
+    while futures:
+        mf0, future = futures.popleft()
+        yield mf0, future.result()
+
+
 def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings,
                      run_id: str, report: FeedReport, incremental: bool = False) -> None:
     """Every file in turn; the previous file's warehouse load runs while the next is prepared.
 
     Incremental runs process only new or changed files: unchanged ones are recognised by signature
     without being read, or by hash after landing, and counted in the report, not the load log.
+    Publishing stays in the flow's process, in file order, whatever the task runner.
     """
     logger = get_run_logger()
     loaded = None
@@ -110,19 +146,31 @@ def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, se
         logger.info("%s: %d file(s) unchanged since their last load, %d to process", feed.name, len(skipped), len(files))
     progress = IngestProgress(feed.name, len(files), sum(mf.file.size for mf in files), logger)
     pending = None
+    # Loads always run in this process (they mutate the outcomes and hold the warehouse lock): a
+    # runner that sends tasks to other processes gets a local thread for them instead.
+    local = ThreadPoolExecutor(max_workers=1) if spreads_work() else None
     try:
-        for mf in files:
-            outcome, loads = prepare_month_file(feed, mf, extras, settings, run_id, loaded)
+        for mf, (outcome, loads) in prepared_in_order(feed, files, extras, settings, run_id, loaded):
             release_memory()
             if outcome.status == "unchanged":
                 report.unchanged += 1
             else:
                 report.files.append(outcome)
             await_load(pending, settings)
-            pending = (stages.publish_partitions.submit(settings, loads, [outcome]), outcome, loads) if loads else None
+            pending = (publish_in_background(settings, loads, outcome, local), outcome, loads) if loads else None
             logger.info("%s %s: %s rows in, %s curated, %s quarantined %s", feed.name, month_label(mf.month),
                          outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
             progress.advance(outcome.rows_in or 0, mf.file.size)
         await_load(pending, settings)
     finally:
         progress.close()
+        if local is not None:
+            local.shutdown()
+
+
+def publish_in_background(settings: Settings, loads: list[PartitionLoad], outcome: FileOutcome,
+                          local: ThreadPoolExecutor | None):
+    """Start the file's load: a submitted task, or the task run on the local thread (copied flow context)."""
+    if local is None:
+        return stages.publish_partitions.submit(settings, loads, [outcome])
+    return local.submit(contextvars.copy_context().run, stages.publish_partitions, settings, loads, [outcome])

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     http_retries: int = Field(default=3, description="attempts after the first on a failed download")
     analyst_role: str | None = Field(
         default="csp_analyst", description="PostgreSQL role granted reads of facts and marts, when it exists")
+    task_runner: str = Field(
+        default="threads", description="threads (one machine), dask (a local Dask cluster, a worker process per "
+        "core) or a Dask scheduler's address (tcp://host:8786) to spread files over machines")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="HMAC key for survey member pseudonyms; a key file in the workdir when unset")
 

@@ -94,3 +94,18 @@ def test_an_incremental_run_processes_only_new_and_changed_files(national, tmp_p
         {k: v for k, v in before.items() if k[0] != "cumbria" or k[1] == "2020-01"}
     again = ingest_police_uk(source=str(newer), force="all", incremental=True, **where)
     assert again["totals"]["files_loaded"] == 0 and again["totals"]["files_unchanged"] == 7
+
+
+def test_a_local_dask_cluster_gives_the_same_counts(national, tmp_path):
+    """The police.uk flow with its files prepared on a two-worker local Dask cluster (processes)."""
+    pytest.importorskip("prefect_dask")
+    from flows.runners import make_task_runner
+
+    _, archive = national
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    ingest_reference(source=str(SHARED_REAL / "ons_lookups"), **where)
+    on_dask = ingest_police_uk.with_options(task_runner=make_task_runner("dask"))
+    result = on_dask(source=str(archive), force="all", **where)
+    assert result["totals"]["files_loaded"] == 6
+    loaded = query(where["warehouse_url"], "select force, strftime(month, '%Y-%m'), count(*) from fact_street_crime group by 1, 2")
+    assert {(f, m): n for f, m, n in loaded} == raw_counts(archive)
