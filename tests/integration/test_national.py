@@ -109,3 +109,43 @@ def test_a_local_dask_cluster_gives_the_same_counts(national, tmp_path):
     assert result["totals"]["files_loaded"] == 6
     loaded = query(where["warehouse_url"], "select force, strftime(month, '%Y-%m'), count(*) from fact_street_crime group by 1, 2")
     assert {(f, m): n for f, m, n in loaded} == raw_counts(archive)
+
+
+def test_a_month_checked_together_still_says_which_file(national, tmp_path):
+    """Small files of one month go through each suite in one call; a bad row lands in its own file's
+    quarantine, and a warning sends the month back file by file so it names the right file."""
+    where, archive = national
+    with zipfile.ZipFile(archive) as z:
+        for name in (n for n in z.namelist() if n.startswith("2020-01/")):
+            rows = list(csv.reader(io.StringIO(z.read(name).decode(), newline="")))
+            crime = next(i for i, r in enumerate(rows) if i and r[9] != "Anti-social behaviour" and r[5])
+            if "cumbria" in name:
+                rows[crime][5] = "75.5"  # latitude north of the UK
+            if "metropolitan" in name:
+                rows[crime][10] = "Sent to the moon"  # an outcome police.uk never published
+            path = tmp_path / name
+            path.parent.mkdir(exist_ok=True)
+            with open(path, "w", newline="", encoding="utf-8") as out:
+                csv.writer(out, lineterminator="\n").writerows(rows)
+    result = ingest_police_uk(source=str(tmp_path), force="all", rebuild_marts=False, **where)
+    assert result["totals"]["files_loaded"] == 3 and result["totals"]["rows_quarantined"] == 1
+    log = {name.rsplit("/", 1)[-1][8:].removesuffix("-street.csv"): (held, warnings or "") for name, held, warnings in query(
+        where["warehouse_url"], "select source_name, rows_quarantined, warnings from etl_load_log "
+        f"where run_id = '{result['run_id']}'")}
+    assert log["cumbria"][0] == 1 and log["metropolitan"][0] == 0 and log["city-of-london"][0] == 0
+    assert "Sent to the moon" in log["metropolitan"][1]
+    assert "Sent to the moon" not in log["cumbria"][1] + log["city-of-london"][1]
+
+
+def test_small_files_of_a_month_are_batched_and_big_ones_go_alone():
+    from flows.monthly_feed import BATCH_BYTES, month_batches
+    from tasks.feed import MonthFile
+    from tasks.sources import SourceFile
+
+    def file(force: str, month: int, size: int) -> MonthFile:
+        return MonthFile(SourceFile(f"{force}-{month}", size, lambda: None), dt.date(2020, month, 1), force)
+
+    files = [file("cumbria", 2, 10), file("metropolitan", 1, BATCH_BYTES), file("cumbria", 1, 10),
+             file("city-of-london", 1, 5), file("city-of-london", 2, 5)]
+    assert [[f.file.name for f in b] for b in month_batches(files)] == [
+        ["city-of-london-1", "cumbria-1"], ["metropolitan-1"], ["city-of-london-2", "cumbria-2"]]
