@@ -28,7 +28,7 @@ from tasks.publish import PartitionLoad
 from tasks.report import FeedReport
 from tasks.runs import release_memory
 from tasks.settings import Settings
-from tasks.validate import rule_counts
+from tasks.validate import rule_counts, warnings_by_file
 from warehouse.engine import open_engine
 
 BATCH_FILE = "_batch_file"
@@ -87,25 +87,28 @@ def checked_alone(feed: MonthlyFeed, read: ReadFile, settings: Settings) -> tupl
         return rejected(settings, outcome, exc)
 
 
-def checked_together(feed: MonthlyFeed, reads: list[ReadFile]) -> list[tuple[pa.Table, pa.Table]] | None:
+def checked_together(feed: MonthlyFeed, reads: list[ReadFile]) -> list[tuple[pa.Table, pa.Table, list[str], list[str]]] | None:
     """Several files of one month through each suite in one call: GX costs 0.2-0.3 s a call
     whatever the rows, which dominates small files (a national archive's City of London has 300
-    rows). Each file's (curated, quarantined-raw) rows; None when the batch met a rejection or a
-    warning, so that each file is then checked alone and the report says which file it was."""
+    rows). Each file's (curated, quarantined-raw rows, raw and curated warnings); None when the batch met a
+    rejection or a warning about no particular rows, so each file is checked alone and the
+    report says which file it was."""
     month = reads[0].mf.month
     label = f"{len(reads)} files of {month_label(month)}"
     batch = pa.concat_tables([r.raw.append_column(BATCH_FILE, pa.array(np.full(r.raw.num_rows, i, np.int32)))
                               for i, r in enumerate(reads)])
     try:
         good, bad, raw_result = stages.validate_raw(feed, batch, month, label)
-        if raw_result.warnings:
-            return None
+        raw_warnings = warnings_by_file(raw_result, batch[BATCH_FILE].to_numpy(), len(reads))
         curated = [stages.conform(feed, rows_of(good, i), r.ctx) for i, r in enumerate(reads)]
-        if stages.validate_curated(feed, pa.concat_tables(curated), month, label).warnings:
-            return None
+        cur_result = stages.validate_curated(feed, pa.concat_tables(curated), month, label)
+        owners = np.repeat(np.arange(len(reads)), [c.num_rows for c in curated])
+        cur_warnings = warnings_by_file(cur_result, owners, len(reads))
     except FileRejected:
         return None
-    return [(c, rows_of(bad, i)) for i, c in enumerate(curated)]
+    if raw_warnings is None or cur_warnings is None:
+        return None
+    return [(c, rows_of(bad, i), raw_warnings[i], cur_warnings[i]) for i, c in enumerate(curated)]
 
 
 def rows_of(batch: pa.Table, i: int) -> pa.Table:
@@ -149,9 +152,10 @@ def prepare_batch(feed: MonthlyFeed, files: list[MonthFile], extras: dict, setti
         if together is None:
             results[id(read.mf)] = checked_alone(feed, read, settings)
         else:
-            curated, bad = together[i]
-            read.outcome.raw_suite_success = bad.num_rows == 0
-            read.outcome.curated_suite_success = True
+            curated, bad, raw_warnings, cur_warnings = together[i]
+            read.outcome.raw_suite_success = bad.num_rows == 0 and not raw_warnings
+            read.outcome.curated_suite_success = not cur_warnings
+            read.outcome.warnings += raw_warnings + cur_warnings
             results[id(read.mf)] = (read.outcome, to_lake(feed, read, curated, bad, settings))
     return [(mf, results[id(mf)]) for mf in files]
 
@@ -177,20 +181,20 @@ def month_batches(files: list[MonthFile]) -> list[list[MonthFile]]:
 
 
 def await_load(pending: tuple | None, settings: Settings) -> None:
-    """Wait for a submitted warehouse load; if it failed, drop its staged lake files and log the failure.
-
-    The previous good state stands in both lake and warehouse, and the run will end Failed.
-    """
+    """Wait for a submitted warehouse load; if it failed, drop its staged lake files and log the failure
+    of each of its files. The previous good state stands in both lake and warehouse, and the run
+    will end Failed."""
     if pending is None:
         return
-    future, outcome, loads = pending
+    future, outcomes, loads = pending
     try:
         future.result()
-    except Exception as exc:  # noqa: BLE001  recorded on the file's outcome, the run's report and the load log
+    except Exception as exc:  # noqa: BLE001  recorded on the files' outcomes, the run's report and the load log
         for load in loads:
             lake.discard(load.parquet)
-        outcome.message = f"warehouse load failed, previous state kept: {exc!r}"
-        stages.log_rejection(settings, outcome, "failed")
+        for outcome in outcomes:
+            outcome.message = f"warehouse load failed, previous state kept: {exc!r}"
+            stages.log_rejection(settings, outcome, "failed")
 
 
 def unchanged_files(feed: MonthlyFeed, files: list[MonthFile], settings: Settings,
@@ -214,12 +218,13 @@ def prepare_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Setti
 
 
 def prepared_in_order(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings, run_id: str,
-                      loaded: dict | None) -> Iterator[tuple[MonthFile, tuple]]:
-    """Each file's (outcome, loads), in file order. On a distributed runner, a window of files is
-    prepared at once on the workers (two per worker process), so only that many are in flight."""
+                      loaded: dict | None) -> Iterator[list[tuple[MonthFile, tuple]]]:
+    """Batches of (file, (outcome, loads)), each published in one transaction. In the flow's
+    process a batch is a month's small files (month_batches); on a distributed runner each file is
+    its own batch and a window of files is prepared at once (two per worker process)."""
     if not spreads_work():
         for batch in month_batches(files):
-            yield from prepare_batch(feed, batch, extras, settings, run_id, loaded)
+            yield prepare_batch(feed, batch, extras, settings, run_id, loaded)
         return
     window = 2 * (os.cpu_count() or 2)
     futures = deque()
@@ -227,15 +232,16 @@ def prepared_in_order(feed: MonthlyFeed, files: list[MonthFile], extras: dict, s
         futures.append((mf, prepare_file.submit(feed, mf, extras, settings, run_id, loaded)))
         if len(futures) >= window:
             mf0, future = futures.popleft()
-            yield mf0, future.result()
+            yield [(mf0, future.result())]
     while futures:
         mf0, future = futures.popleft()
-        yield mf0, future.result()
+        yield [(mf0, future.result())]
 
 
 def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings,
                      run_id: str, report: FeedReport, incremental: bool = False) -> None:
-    """Every file in turn; the previous file's warehouse load runs while the next is prepared.
+    """Every file in turn, a batch (a file, or a month's small files) loaded in one transaction
+    while the next batch is prepared.
 
     Incremental runs process only new or changed files: unchanged ones are recognised by signature
     without being read, or by hash after landing, and counted in the report, not the load log.
@@ -254,17 +260,23 @@ def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, se
     # runner that sends tasks to other processes gets a local thread for them instead.
     local = ThreadPoolExecutor(max_workers=1) if spreads_work() else None
     try:
-        for mf, (outcome, loads) in prepared_in_order(feed, files, extras, settings, run_id, loaded):
+        for batch in prepared_in_order(feed, files, extras, settings, run_id, loaded):
             release_memory()
-            if outcome.status == "unchanged":
-                report.unchanged += 1
-            else:
-                report.files.append(outcome)
+            outcomes, loads = [], []
+            for mf, (outcome, file_loads) in batch:
+                if outcome.status == "unchanged":
+                    report.unchanged += 1
+                else:
+                    report.files.append(outcome)
+                if file_loads:
+                    outcomes.append(outcome)
+                    loads += file_loads
+                logger.info("%s %s %s: %s rows in, %s curated, %s quarantined %s", feed.name, mf.force,
+                            month_label(mf.month), outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined,
+                            outcome.message or "")
+                progress.advance(outcome.rows_in or 0, mf.file.size)
             await_load(pending, settings)
-            pending = (publish_in_background(settings, loads, outcome, local), outcome, loads) if loads else None
-            logger.info("%s %s: %s rows in, %s curated, %s quarantined %s", feed.name, month_label(mf.month),
-                         outcome.rows_in, outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
-            progress.advance(outcome.rows_in or 0, mf.file.size)
+            pending = (publish_in_background(settings, loads, outcomes, local), outcomes, loads) if loads else None
         await_load(pending, settings)
     finally:
         progress.close()
@@ -272,9 +284,9 @@ def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, se
             local.shutdown()
 
 
-def publish_in_background(settings: Settings, loads: list[PartitionLoad], outcome: FileOutcome,
+def publish_in_background(settings: Settings, loads: list[PartitionLoad], outcomes: list[FileOutcome],
                           local: ThreadPoolExecutor | None):
-    """Start the file's load: a submitted task, or the task run on the local thread (copied flow context)."""
+    """Start a batch's load: a submitted task, or the task run on the local thread (copied flow context)."""
     if local is None:
-        return stages.publish_partitions.submit(settings, loads, [outcome])
-    return local.submit(contextvars.copy_context().run, stages.publish_partitions, settings, loads, [outcome])
+        return stages.publish_partitions.submit(settings, loads, outcomes)
+    return local.submit(contextvars.copy_context().run, stages.publish_partitions, settings, loads, outcomes)

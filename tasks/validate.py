@@ -34,6 +34,9 @@ class SuiteOutcome:
     file_failures: list[str] = field(default_factory=list)
     row_failures: dict[str, np.ndarray] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # For warnings about rows: "rule (where)" -> (row positions, their values), to say which file
+    # of a batch each warning belongs to.
+    warning_rows: dict[str, tuple[np.ndarray, list]] = field(default_factory=dict)
 
     @property
     def success(self) -> bool:
@@ -190,6 +193,10 @@ def _validate(frame, dataset: str, stage: str, parameters: dict, positions: tupl
             if "unexpected_count" in res.result:
                 values = sorted({str(v) for v in res.result.get("unexpected_list") or []})
                 detail = f"{res.result['unexpected_count']} row(s), values {values[:20]}"
+                if "unexpected_index_list" in res.result:
+                    outcome.warning_rows[f"{name} ({where})"] = (
+                        np.asarray(res.result["unexpected_index_list"], dtype=np.int64),
+                        list(res.result.get("unexpected_list") or []))
             else:
                 detail = _describe(res.result)
             outcome.warnings.append(f"{name} ({where}): {detail}")
@@ -224,6 +231,21 @@ def split_rows(table: pa.Table, row_failures: dict[str, np.ndarray]) -> tuple[pa
         "rule", pa.array([";".join(rules[i]) for i in bad_idx.tolist()], pa.string())
     )
     return table.filter(pa.array(~bad)), quarantined
+
+
+def warnings_by_file(outcome: SuiteOutcome, row_file: np.ndarray, files: int) -> list[list[str]] | None:
+    """A batch's row warnings split by the file each row came from (row_file[i] = file of row i),
+    worded as a check of that file alone would; None when a warning names no rows."""
+    if len(outcome.warning_rows) != len(outcome.warnings):
+        return None
+    per_file: list[list[str]] = [[] for _ in range(files)]
+    for key, (rows, values) in outcome.warning_rows.items():
+        owner = row_file[rows]
+        for i in np.unique(owner).tolist():
+            mine = owner == i
+            shown = sorted({str(v) for v, m in zip(values, mine) if m})
+            per_file[i].append(f"{key}: {int(mine.sum())} row(s), values {shown[:20]}")
+    return per_file
 
 
 def rule_counts(quarantined: pa.Table) -> dict[str, int]:
