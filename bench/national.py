@@ -111,14 +111,35 @@ def run_child(p: dict) -> dict:
         result = {"seconds": seconds, "cpu": cpu, "rows": full["totals"]["rows_in"], "files": full["totals"]["files_loaded"],
                   "peak_mb": peak, "peak_mb_before_run": before}
         if p["incremental"]:
-            start = time.perf_counter()
-            step = ingest_police_uk(source=str(data), force="all", incremental=True, rebuild_marts=False, **where)
+            from prefect.exceptions import PrefectHTTPStatusError
+
+            for attempt in range(5):
+                settle_api()
+                start = time.perf_counter()
+                try:
+                    step = ingest_police_uk(source=str(data), force="all", incremental=True, rebuild_marts=False, **where)
+                    break
+                except PrefectHTTPStatusError:  # the API refused the new run (503): it never started
+                    if attempt == 4:
+                        raise
             result |= {"incremental_seconds": time.perf_counter() - start,
                        "incremental_files": step["totals"]["files_loaded"], "unchanged": step["totals"]["files_unchanged"]}
             start = time.perf_counter()
             marts = build_marts(open_engine(url))
             result |= {"marts_seconds": time.perf_counter() - start, "marts": len(marts)}
     return result
+
+
+def settle_api(seconds: float = 120) -> None:
+    """Wait until the local Prefect API answers again: after a run of thousands of task runs its
+    SQLite database is still writing them, and a new flow run got 503 Service Unavailable."""
+    from prefect.client.orchestration import get_client
+
+    deadline = time.monotonic() + seconds
+    with get_client(sync_client=True) as client:
+        while client.api_healthcheck() is not None and time.monotonic() < deadline:
+            time.sleep(2)
+        time.sleep(5)
 
 
 def postgres_url(base: str) -> tuple[str, str]:
