@@ -19,6 +19,7 @@ from tasks.reoffending.moj import read_moj_file
 from tasks.reoffending.moj_checks import check_tables
 from tasks.young_persons.read import read_wave
 from tests.conftest import SAMPLE, SAMPLE_ZIP
+from tests.unit.test_bad_inputs import edit_row as edit
 
 MONTH = dt.date(2020, 1, 1)
 STREET_NAME = "2020-01-lancashire-street.csv"
@@ -28,15 +29,6 @@ def member_text(archive, suffix: str) -> str:
     """The first member of a bundled archive whose name ends with suffix, as text."""
     with zipfile.ZipFile(archive) as z:
         return z.read(next(n for n in z.namelist() if n.endswith(suffix))).decode("utf-8")
-
-
-def edit(text: str, row: int, column: str, value: str) -> str:
-    """CSV text with one cell replaced (row 1 = the first data row)."""
-    rows = list(csv.reader(io.StringIO(text)))
-    rows[row][rows[0].index(column)] = value
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
