@@ -36,13 +36,19 @@ ONS = REPO.parent / "shared" / "data" / "real" / "ons_lookups"
 LAST_MONTH = dt.date(2022, 12, 1)
 
 
-def child(kind: str, **params) -> dict:
-    """Run one measurement in a fresh process; its JSON result."""
+def child(kind: str, record: Path | None = None, **params) -> dict:
+    """Run one measurement in a fresh process; its JSON result, also added to `record` (so a late
+    failure keeps the figures already measured)."""
     done = subprocess.run([sys.executable, __file__, "--child", json.dumps({"kind": kind, **params})],
                           capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-4000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{params.get('name', kind)}: {json.dumps(result)}", file=sys.stderr, flush=True)
+    if record is not None:
+        so_far = json.loads(record.read_text()) if record.exists() else {}
+        record.write_text(json.dumps(so_far | {params.get("name", kind): result}, indent=1))
+    return result
 
 
 def with_flows(out: Path):
@@ -183,8 +189,10 @@ def main() -> None:
         (data / "done.json").write_text(json.dumps(made))
     paths = [f for f in sorted(data.rglob("*-street.csv")) if f.name[:7] != f"{LAST_MONTH:%Y-%m}"]
     size_gb = sum(f.stat().st_size for f in paths) / 1e9
+    record = args.workdir / "last-run.json"
+    record.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        common = dict(data=str(data), url=None, incremental=False)
+        common = dict(data=str(data), url=None, incremental=False, record=record)
         base = child("floor", out=f"{tmp}/floor", **common)
         copy = child("duckdb_copy", out=f"{tmp}/copy", **common)
         duck = child("ingest", out=f"{tmp}/duckdb", **(common | {"incremental": True}))
@@ -192,7 +200,7 @@ def main() -> None:
         if not args.no_postgres:
             url, schema = postgres_url(args.postgres)
             try:
-                pg = child("ingest", out=f"{tmp}/postgres", **(common | {"url": url}))
+                pg = child("ingest", out=f"{tmp}/postgres", name="postgres", **(common | {"url": url}))
             finally:
                 drop_schema(args.postgres, schema)
     rows, s = duck["rows"], duck["seconds"]

@@ -34,15 +34,24 @@ def retry_on_io(task, task_run, state) -> bool:
     return isinstance(exc, BaseException) and is_transient(exc)
 
 
+_FROZEN = False
+
+
 def release_memory() -> None:
     """Hand freed memory back to the OS between files, so peak memory stays at about one file.
 
     pandas and GX free their frames, but glibc keeps the pages unless asked to trim them.
     """
-    # Only objects made since the last call are scanned: a full collection walks every object
-    # Prefect, GX and pandas keep for the life of the process (0.34 s a file, measured).
     gc.collect()
-    gc.freeze()
+    global _FROZEN
+    if not _FROZEN:
+        # What lives after the first file (Prefect, GX and pandas's modules and caches) lives for
+        # the run: frozen once, it is not walked by every later collection (0.34 s a file,
+        # measured). Freezing at every call would also freeze each batch's objects, and any of
+        # them that died later in a reference cycle (an engine and its pooled connections) would
+        # never be collected.
+        gc.freeze()
+        _FROZEN = True
     libc = ctypes.util.find_library("c")
     if libc:
         try:

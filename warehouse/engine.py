@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,15 +21,36 @@ DDL_DIR = Path(__file__).parent / "ddl"
 LOCK_WAIT_SECONDS = float(os.environ.get("CSP_DUCKDB_LOCK_WAIT", "300"))
 
 
-def open_engine(url: str, read_only: bool = False) -> sa.Engine:
-    """An engine for the URL.
+# Engines kept per (URL, mode, process), most recently used last; a few are kept so a test
+# session's many schemas do not hold a pool each.
+_ENGINES: OrderedDict[tuple, sa.Engine] = OrderedDict()
+_ENGINES_KEPT = 4
+_ENGINES_LOCK = threading.Lock()
 
-    DuckDB: one process at a time may write the file, and readers in other processes exclude
-    writers, so connections are not pooled (the lock is held only while working) and opening
-    one waits, retrying, while another process holds the file. `read_only` is the analysts' mode.
+
+def open_engine(url: str, read_only: bool = False) -> sa.Engine:
+    """The process's engine for the URL, made on first use.
+
+    One engine per URL, not one per call: each PostgreSQL engine keeps a pool of connections, and
+    a national run publishes 1,548 files (an engine per publish ran the server out of
+    connections). DuckDB: one process at a time may write the file, and readers in other
+    processes exclude writers, so connections are not pooled (the lock is held only while
+    working) and opening one waits, retrying, while another process holds the file. `read_only`
+    is the analysts' mode.
     """
+    key = (url, read_only, os.getpid())  # a forked worker makes its own: pooled connections do not cross a fork
+    with _ENGINES_LOCK:
+        engine = _ENGINES.pop(key, None) or _new_engine(url, read_only)
+        _ENGINES[key] = engine
+        while len(_ENGINES) > _ENGINES_KEPT:
+            _ENGINES.popitem(last=False)[1].dispose()
+    return engine
+
+
+def _new_engine(url: str, read_only: bool) -> sa.Engine:
+    """A new engine for the URL (see open_engine)."""
     if not url.startswith("duckdb:"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
     path = url.split("///", 1)[-1].split("?", 1)[0]
     if path and path != ":memory:" and not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
