@@ -84,11 +84,15 @@ def split_statements(sql: str) -> list[str]:
 
 def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
     """Create every table in ddl/ that does not exist yet, in file order, in one transaction
-    (and, on PostgreSQL, let the analyst role read the analyst tables)."""
+    (and, on PostgreSQL, its partition indexes in ddl/postgresql/, and let the analyst role read
+    the analyst tables)."""
     from warehouse.roles import grant_analyst_reads
 
+    files = sorted(DDL_DIR.glob("*.sql"))
+    if engine.dialect.name == "postgresql":
+        files += sorted((DDL_DIR / "postgresql").glob("*.sql"))
     with engine.begin() as conn:
-        for path in sorted(DDL_DIR.glob("*.sql")):
+        for path in files:
             for statement in split_statements(path.read_text(encoding="utf-8")):
                 conn.execute(sa.text(statement))
         grant_analyst_reads(conn, analyst)
