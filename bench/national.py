@@ -43,11 +43,11 @@ def child(kind: str, record: Path | None = None, **params) -> dict:
                           capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-4000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"{params.get('name', kind)}: {json.dumps(result)}", file=sys.stderr, flush=True)
+    result, name = json.loads(done.stdout.strip().splitlines()[-1]), params.get("name", kind)
+    print(f"{name}: {json.dumps(result)}", file=sys.stderr, flush=True)
     if record is not None:
         so_far = json.loads(record.read_text()) if record.exists() else {}
-        record.write_text(json.dumps(so_far | {params.get("name", kind): result}, indent=1))
+        record.write_text(json.dumps(so_far | {name: result}, indent=1))
     return result
 
 

@@ -26,11 +26,7 @@ def test_many_publishes_hold_few_postgres_connections():
             with open_engine(url).begin() as conn:
                 conn.execute(sa.text("select 1"))
         assert open_engine(url) is open_engine(url)
-        admin = sa.create_engine(PG_BASE)
-        with admin.connect() as conn:
-            held = conn.execute(sa.text("select count(*) from pg_stat_activity "
-                                        "where application_name = 'csp_engine_test'")).scalar_one()
-        admin.dispose()
+        [(held,)] = query(PG_BASE, "select count(*) from pg_stat_activity where application_name = 'csp_engine_test'")
         assert held <= 2
     finally:
         gc.enable()
