@@ -1,19 +1,27 @@
 # Two entry points for a fresh machine: `make demo` and `make test`, each in its own virtual
 # environment (.venv for the demo, .venv-test for the tests), built on first use.
 PYTHON ?= python3
+# Two xdist workers, a test module per worker (module fixtures load a warehouse once).
+PYTEST = .venv-test/bin/pytest -n 2 --dist loadfile
 
-.PHONY: demo test bench clean chromium
+.PHONY: demo test test-quick bench clean chromium
 
 demo: .venv/.installed
 	.venv/bin/csp-pipeline demo
 
+# Everything: both warehouses (PostgreSQL tests skip, saying why, when it is down and
+# CSP_REQUIRE_POSTGRES is not 1), the real prefect server and worker, Chromium, kill -9, national.
 test: .venv-test/.installed chromium
-	.venv-test/bin/pytest
+	$(PYTEST)
 
-# The evidence pack's browser test drives Debian's Chromium (no browser download from the test run).
+# The core on DuckDB in under two minutes: no PostgreSQL, no system tests.
+test-quick: .venv-test/.installed
+	$(PYTEST) -m "not postgres and not slow"
+
+# The evidence pack's browser test drives Debian's Chromium through Playwright (no browser download).
 chromium:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+	@command -v chromium >/dev/null || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 bench: .venv/.installed
 	.venv/bin/python bench/police_uk.py

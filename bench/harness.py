@@ -79,7 +79,7 @@ def timed_flow(flow_name: str, data: Path, out: Path) -> dict:
     feed_flow = getattr(importlib.import_module(module), func)
     where = dict(workdir=str(out / "var"), warehouse_url=f"duckdb:///{out / 'var' / 'warehouse.duckdb'}")
     with prefect_test_harness(server_startup_timeout=120):
-        ingest_reference(**where)
+        ingest_reference(source=str(REPO / "data" / "sample" / "reference"), **where)
         import great_expectations  # noqa: F401
 
         before = peak_mb()

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,7 +33,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import REPO, cpu_seconds, floor, peak_mb, prefect_sandbox  # noqa: E402
 
-ONS = REPO.parent / "shared" / "data" / "real" / "ons_lookups"
+ONS = REPO / "data" / "national" / "ons_lookups.zip"  # national ONS lookups (data/national/PROVENANCE.md)
 LAST_MONTH = dt.date(2022, 12, 1)
 
 
@@ -63,7 +64,9 @@ def load_reference(out: Path, url: str) -> None:
     """The national ONS geography into the warehouse (needed for every force's area)."""
     from flows.ingest_reference import ingest_reference
 
-    ingest_reference(source=str(ONS), workdir=str(out / "var"), warehouse_url=url)
+    with zipfile.ZipFile(ONS) as archive:
+        archive.extractall(out / "ons")
+    ingest_reference(source=str(out / "ons" / "ons_lookups"), workdir=str(out / "var"), warehouse_url=url)
 
 
 def run_child(p: dict) -> dict:

@@ -29,37 +29,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="load one feed").add_subparsers(dest="feed", required=True)
     ref = ingest.add_parser("reference", parents=[common], help="ONS geography lookups and BCU grouping -> dim_geography")
-    ref.add_argument("--source", help="folder of ONS lookup CSVs (default: the bundled Lancashire slice)")
+    ref.add_argument("--source", required=True, help="folder of ONS lookup CSVs (data/sample/reference holds the Lancashire slice)")
     pol = ingest.add_parser("police-uk", parents=[common], help="data.police.uk street-level crime and ASB")
-    pol.add_argument("--source", help="folder of *-street.csv (any depth), one file, or a .zip archive (default: bundled sample)")
+    from_where = pol.add_mutually_exclusive_group(required=True)
+    from_where.add_argument("--source", help="folder of *-street.csv (any depth), one file, or a .zip archive")
+    from_where.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from data.police.uk first")
     pol.add_argument("--force", default="lancashire", help="police.uk force slug (default lancashire), or 'all' "
                      "for every force in the source (load their geography first)")
     pol.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
     pol.add_argument("--incremental", action="store_true",
                      help="process only files new or changed since their month's last load (by content hash)")
-    pol.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from data.police.uk first")
 
     rec = ingest.add_parser("recorded-crime", parents=[common], help="the force's offence-coded crime extracts")
-    rec.add_argument("--source", help="folder (any depth), file or .zip of recorded_crime_YYYY-MM.csv (default: bundled generated year)")
+    rec.add_argument("--source", required=True, help="folder (any depth), file or .zip of recorded_crime_YYYY-MM.csv")
     rec.add_argument("--force", default="lancashire", help="police.uk slug of the force that sent them (default lancashire)")
     rec.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
 
     ho = ingest.add_parser("ho-csp", parents=[common], help="Home Office recorded crime by Community Safety Partnership")
-    ho.add_argument("--source", help="folder, file or .zip of the tables (xlsx, a sheet per year, or CSV) (default: bundled)")
+    ho.add_argument("--source", required=True, help="folder, file or .zip of the tables (xlsx, a sheet per year, or CSV)")
 
     itk = ingest.add_parser("itk", parents=[common], help="Lancashire Talking (In The Know) resident survey exports")
-    itk.add_argument("--source", help="folder (any depth), file or .zip of itk_lancashire_talking_YYYYMMDD.csv (default: bundled generated)")
+    itk.add_argument("--source", required=True, help="folder (any depth), file or .zip of itk_lancashire_talking_YYYYMMDD.csv")
     itk.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
 
     ts = ingest.add_parser("trading-standards", parents=[common], help="Trading Standards Young Persons Survey waves")
-    ts.add_argument("--source", help="folder (any depth), file or .zip of ts_young_persons_survey_YYYY-YY.csv (default: bundled generated)")
+    ts.add_argument("--source", required=True, help="folder (any depth), file or .zip of ts_young_persons_survey_YYYY-YY.csv")
     ts.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
 
     moj = ingest.add_parser("moj-reoffending", parents=[common], help="MoJ proven reoffending tables (overview, geographical tool, national series)")
-    moj.add_argument("--source", help="folder, file or .zip of the tables, CSV or xlsx (default: bundled)")
+    moj.add_argument("--source", required=True, help="folder, file or .zip of the tables, CSV or xlsx")
 
     coh = ingest.add_parser("reoffending-cohort", parents=[common], help="the local reoffender cohort extracts")
-    coh.add_argument("--source", help="folder (any depth), file or .zip of reoffending_cohort_YYYY-MM.csv (default: bundled generated year)")
+    coh.add_argument("--source", required=True, help="folder (any depth), file or .zip of reoffending_cohort_YYYY-MM.csv")
     coh.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
 
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--trading-standards-source")
     run.add_argument("--moj-reoffending-source")
     run.add_argument("--reoffending-cohort-source")
+    run.add_argument("--feeds", help="comma-separated feeds to load (default all: reference, police_uk, recorded_crime, "
+                     "ho_csp, itk, trading_standards, moj_reoffending, reoffending_cohort); each needs its --<feed>-source")
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
@@ -161,9 +164,11 @@ def _run(args) -> object:
                                     itk_source=args.itk_source, trading_standards_source=args.trading_standards_source,
                                     moj_reoffending_source=args.moj_reoffending_source,
                                     reoffending_cohort_source=args.reoffending_cohort_source,
-                                    force=args.force,
-                                    months=args.months, **_where(args))
-    return strategic_assessment(**_where(args))
+                                    feeds=args.feeds.split(",") if args.feeds else None,
+                                    force=args.force, months=args.months, **_where(args))
+    from tasks.sample import sample_sources
+
+    return strategic_assessment(**sample_sources(), **_where(args))  # demo: the only way to the bundled sample
 
 
 def write_docs(args) -> int:

@@ -13,6 +13,21 @@ from tasks.report import FeedFailed, FeedReport
 from tasks.settings import Settings, get_settings
 
 
+class MissingSource(ValueError):
+    """A flow was asked to load without being told from where."""
+
+
+def require_source(source: str | None, parameter: str, what: str) -> str:
+    """The source, or an error naming the parameter to set, raised before anything is touched.
+
+    Never a fallback to the bundled sample: a deployment left with an empty source would otherwise
+    load generated records into a real warehouse (only `csp-pipeline demo` uses the sample).
+    """
+    if source is None or not str(source).strip():
+        raise MissingSource(f"no source given: set the `{parameter}` parameter to {what}; nothing was loaded")
+    return str(source)
+
+
 def settings_for(workdir: str | None, lake_dir: str | None, warehouse_url: str | None) -> Settings:
     """Flow parameters override the environment."""
     return get_settings(workdir=workdir, lake_dir=lake_dir, warehouse_url=warehouse_url)

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import finish, load_dim_geography, start_feed_run
+from flows.common import finish, load_dim_geography, require_source, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.ho_csp import checks
@@ -18,11 +18,10 @@ from tasks.ho_csp.conform import CURATED_SCHEMA, conform_ho, csp_lookup
 from tasks.ho_csp.read import FEED, read_ho_file
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
-from tasks.settings import SAMPLE_DIR, Settings
+from tasks.settings import Settings
 from tasks.sources import SourceFile, open_source
 from tasks.validate import rule_counts
 
-SAMPLE_SOURCE = str(SAMPLE_DIR / "ho_csp")
 TABLE_FILE = re.compile(r"\.(xlsx|csv)$", re.I)
 
 
@@ -71,18 +70,19 @@ def ingest_ho_csp(
     source: a folder, file or .zip of the published tables: xlsx workbooks with one sheet per
         financial year (2018_19), or CSV; current or older column names. Each year loaded
         replaces that year. Negative counts (recording corrections) are kept and reported.
-        The bundled generated tables when empty.
+        Required.
     """
     logger = get_run_logger()
+    source = require_source(source, "source", "a folder, file or .zip of the Home Office CSP tables (xlsx or CSV)")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
-        files = find_tables(source or SAMPLE_SOURCE)
+        files = find_tables(source)
         if not files:
-            raise SourceError(f"no .xlsx or .csv tables in {source or SAMPLE_SOURCE}")
+            raise SourceError(f"no .xlsx or .csv tables in {source}")
         csps = csp_lookup(load_dim_geography(settings))
     except (SourceError, FileNotFoundError) as exc:
         report.error = str(exc)
-        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+        return finish(report, settings, source=str(source))
     for file in files:
         landed = stages.land_file(file, FEED, "tables", settings, run_id)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, require_source, start_feed_run
 from tasks import stages
 from tasks.areas import force_wards
 from tasks.errors import FileRejected, SourceError
@@ -16,10 +16,9 @@ from tasks.itk.read import ExportFile
 from tasks.itk.schema import FEED, ISSUE_SCHEMA, QUARANTINE_SCHEMA, RESPONSE_SCHEMA
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad, lock_table
-from tasks.settings import SAMPLE_DIR, Settings
+from tasks.settings import Settings
 from tasks.validate import rule_counts
 
-SAMPLE_SOURCE = str(SAMPLE_DIR / "itk" / "itk_lancashire_talking_2020_GENERATED.zip")
 KEY = ("export_date",)
 
 
@@ -77,20 +76,21 @@ def ingest_itk(
 ) -> dict:
     """Load Lancashire Talking (In The Know) exports, itk_lancashire_talking_YYYYMMDD.csv.
 
-    source: a folder (any depth), one file or a .zip of exports; the bundled generated exports
-        when empty. Exports are cumulative and may come in any order: each response keeps its
+    source: a folder (any depth), one file or a .zip of exports (required).
+        Exports are cumulative and may come in any order: each response keeps its
         latest version (updated_at), so reloading an export, or an older one, changes nothing.
     force: the police.uk slug of the partnership's force, whose wards the responses must fall in.
     """
+    source = require_source(source, "source", "a folder, file or .zip of itk_lancashire_talking_YYYYMMDD.csv exports")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
-        exports = itk.find_exports(source or SAMPLE_SOURCE)
+        exports = itk.find_exports(source)
         if not exports:
-            raise SourceError(f"no itk_lancashire_talking_YYYYMMDD.csv in {source or SAMPLE_SOURCE}")
+            raise SourceError(f"no itk_lancashire_talking_YYYYMMDD.csv in {source}")
         wards = force_wards(load_dim_geography(settings), force)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
-        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+        return finish(report, settings, source=str(source))
     area = area_parameters(wards)
     publish_each(exports, lambda e: prepare_export(e, wards, area, settings, run_id), settings, report, merge_staged)
     return finish_feed(report, settings, rebuild_marts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, require_source, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
@@ -12,11 +12,10 @@ from tasks.publish import PartitionLoad, split_partitions
 from tasks.reoffending import tasks as reo
 from tasks.reoffending.moj import FEED
 from tasks.reoffending.moj_checks import SERIES_SCHEMA, TABLES_SCHEMA, quarantine_rows
-from tasks.settings import SAMPLE_DIR, Settings
+from tasks.settings import Settings
 from tasks.sources import SourceFile
 from tasks.validate import rule_counts
 
-SAMPLE_SOURCE = str(SAMPLE_DIR / "moj_reoffending")
 # Each layout's fact table and the columns whose values make a partition: a file replaces those it holds.
 TARGETS = {
     "overview": ("fact_moj_reoffending", TABLES_SCHEMA, ["layout", "period_start", "period_type"]),
@@ -76,18 +75,18 @@ def ingest_moj_reoffending(
     """Load MoJ proven reoffending tables: the overview CSV, the geographical data tool (xlsx sheet
     Data, or CSV) and the reshaped national series, recognised by their headers.
 
-    source: a folder, file or .zip; the bundled tables (generated Lancashire geographical tool and
-        overview, and the real national series) when empty. Each cohort period a file holds
+    source: a folder, file or .zip of the tables (required). Each cohort period a file holds
         replaces that period of its layout; the series replaces each measure and unit it holds.
     """
+    source = require_source(source, "source", "a folder, file or .zip of the MoJ proven reoffending tables")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
-        files = reo.find_moj_files(source or SAMPLE_SOURCE)
+        files = reo.find_moj_files(source)
         if not files:
-            raise SourceError(f"no .csv or .xlsx tables in {source or SAMPLE_SOURCE}")
+            raise SourceError(f"no .csv or .xlsx tables in {source}")
         authorities = authority_codes(load_dim_geography(settings))
     except (SourceError, FileNotFoundError) as exc:
         report.error = str(exc)
-        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+        return finish(report, settings, source=str(source))
     publish_each(files, lambda f: prepare_file(f, authorities, settings, run_id), settings, report)
     return finish_feed(report, settings, rebuild_marts)

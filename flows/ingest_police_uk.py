@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 
-from flows.common import finish, load_dim_geography, start_feed_run
+from flows.common import finish, load_dim_geography, require_source, start_feed_run
 from flows.monthly_feed import load_month_files
 from tasks import stages
 from tasks.errors import SourceError
@@ -14,10 +14,9 @@ from tasks.police_uk.feed import STREET
 from tasks.police_uk.fetch import PoliceUkClient
 from tasks.police_uk.schema import FEED
 from tasks.runs import retry_on_io
-from tasks.settings import SAMPLE_DIR, Settings
+from tasks.settings import Settings
 
 ALL_FORCES = "all"
-SAMPLE_SOURCE = str(SAMPLE_DIR / "police_uk" / "lancashire-street-2019-12_2020-03.zip")
 
 
 @task(name="fetch-archive", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_on_io)
@@ -41,8 +40,8 @@ def ingest_police_uk(
 ) -> dict:
     """Load data.police.uk street files for a force.
 
-    source: a folder of *-street.csv (any depth), one file, or a .zip archive; the bundled
-        Lancashire sample when neither source nor fetch_month is given.
+    source: a folder of *-street.csv (any depth), one file, or a .zip archive; required
+        unless fetch_month is given.
     force: police.uk force slug, e.g. lancashire; "all" for every force in the source (the national
         archive), each needing its geography in dim_geography.
     months: 'YYYY-MM' or 'YYYY-MM:YYYY-MM' (inclusive); every month in the source when empty.
@@ -51,18 +50,20 @@ def ingest_police_uk(
         (the monthly run over a 36-month archive then reads one month, not 36).
     """
     logger = get_run_logger()
+    if not fetch_month:
+        source = require_source(source, "source", "a folder, file or .zip of YYYY-MM-<force>-street.csv (or set `fetch_month`)")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         if fetch_month:
             source = fetch_archive(settings, fetch_month)
-        files = street.find_street_files(source or SAMPLE_SOURCE, None if force == ALL_FORCES else force, months)
+        files = street.find_street_files(source, None if force == ALL_FORCES else force, months)
         if not files:
-            raise SourceError(f"no {force} street files for months {months or 'any'} in {source or SAMPLE_SOURCE}")
+            raise SourceError(f"no {force} street files for months {months or 'any'} in {source}")
         dim = load_dim_geography(settings)
         areas = {f: force_area(dim, f) for f in sorted({mf.force for mf in files})}
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
-        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+        return finish(report, settings, source=str(source))
     logger.info("%d street file(s) for %s", len(files), ", ".join(areas))
     load_month_files(STREET, files, {"dim": dim, "areas": areas}, settings, run_id, report, incremental)
     if rebuild_marts and any(f.status == "loaded" for f in report.files):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 
-from flows.common import finish, load_dim_geography, load_reference_table, start_feed_run
+from flows.common import finish, load_dim_geography, load_reference_table, require_source, start_feed_run
 from flows.monthly_feed import load_month_files
 from tasks import stages
 from tasks.errors import SourceError
@@ -16,10 +16,7 @@ from tasks.police_uk.conform import force_area
 from tasks.recorded_crime.feed import make_feed
 from tasks.recorded_crime.read import find_extracts
 from tasks.recorded_crime.schema import FEED
-from tasks.settings import SAMPLE_DIR
 from tasks.sources import open_source
-
-SAMPLE_SOURCE = str(SAMPLE_DIR / "recorded_crime" / "recorded_crime_2019-04_2020-03_GENERATED.zip")
 
 
 @task(name="find-extracts", retries=2, retry_delay_seconds=[1, 5])
@@ -40,17 +37,17 @@ def ingest_recorded_crime(
 ) -> dict:
     """Load the force's monthly recorded-crime extracts (recorded_crime_YYYY-MM.csv).
 
-    source: a folder (any depth), one file or a .zip of extracts; the bundled generated year
-        (April 2019 to March 2020) when empty.
+    source: a folder (any depth), one file or a .zip of extracts (required).
     force: the police.uk slug of the force that sent them.
     months: 'YYYY-MM' or 'YYYY-MM:YYYY-MM' (inclusive); every month in the source when empty.
     """
     logger = get_run_logger()
+    source = require_source(source, "source", "a folder, file or .zip of recorded_crime_YYYY-MM.csv extracts")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
-        files = find_extract_files(source or SAMPLE_SOURCE, force, months)
+        files = find_extract_files(source, force, months)
         if not files:
-            raise SourceError(f"no recorded_crime_YYYY-MM.csv for months {months or 'any'} in {source or SAMPLE_SOURCE}")
+            raise SourceError(f"no recorded_crime_YYYY-MM.csv for months {months or 'any'} in {source}")
         dim = load_dim_geography(settings)
         extras = {
             "dim": dim,
@@ -60,7 +57,7 @@ def ingest_recorded_crime(
         }
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
-        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+        return finish(report, settings, source=str(source))
     feed = make_feed(extras["classification"]["offence_code"].to_pylist())
     logger.info("%d extract(s) for %s", len(files), force)
     load_month_files(feed, files, extras, settings, run_id, report)

@@ -8,7 +8,7 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.common import finish, start_feed_run
+from flows.common import finish, require_source, start_feed_run
 from tasks import stages
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
@@ -58,13 +58,14 @@ def ingest_reference(
 
     source: a folder of reference CSVs recognised by their headers: ONS lookups as ONS publishes
         them (LSOA->ward->LAD and LAD->CSP->PFA, any vintage; the newest of each is used), LSOA
-        population by year, police.uk crime-type CSS weights, the threat ranking; the bundled
-        Lancashire files when empty. What the source lacks (BCU grouping, force list,
-        population, weights, ranking) comes from the configured reference folder.
+        population by year, police.uk crime-type CSS weights, the threat ranking (required).
+        What the source lacks (BCU grouping, force list, population, weights, ranking) comes
+        from the configured reference folder.
     """
     logger = get_run_logger()
+    source = require_source(source, "source", "a folder of the ONS lookup CSVs")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
-    source_dir = Path(source) if source else settings.reference_dir
+    source_dir = Path(source)
     try:
         chosen, notes = find_reference_files(source_dir, settings.reference_dir)
     except SourceError as exc:

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, require_source, start_feed_run
 from tasks import stages
 from tasks.areas import force_authorities
 from tasks.errors import FileRejected, SourceError
@@ -14,10 +14,8 @@ from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
 from tasks.reoffending import tasks as reo
 from tasks.reoffending.cohort import COHORT_SCHEMA, FEED, QUARANTINE_SCHEMA, REOFFENCE_SCHEMA, CohortFile, quarantine_rows
-from tasks.settings import SAMPLE_DIR, Settings
+from tasks.settings import Settings
 from tasks.validate import rule_counts
-
-SAMPLE_SOURCE = str(SAMPLE_DIR / "reoffending_cohort" / "reoffending_cohort_2019-20_GENERATED.zip")
 
 
 def prepare_cohort(extract: CohortFile, authorities: pa.Table, settings: Settings,
@@ -69,18 +67,19 @@ def ingest_reoffending_cohort(
 ) -> dict:
     """Load the local reoffender cohort extracts, reoffending_cohort_YYYY-MM.csv (one per quarter).
 
-    source: a folder (any depth), one file or a .zip of extracts; the bundled generated year
-        (April 2019 to March 2020) when empty. Each quarter loaded replaces that quarter.
+    source: a folder (any depth), one file or a .zip of extracts (required).
+        Each quarter loaded replaces that quarter.
     force: the police.uk slug of the partnership's force, whose authorities the districts must be.
     """
+    source = require_source(source, "source", "a folder, file or .zip of reoffending_cohort_YYYY-MM.csv extracts")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
-        extracts = reo.find_cohorts(source or SAMPLE_SOURCE)
+        extracts = reo.find_cohorts(source)
         if not extracts:
-            raise SourceError(f"no reoffending_cohort_YYYY-MM.csv in {source or SAMPLE_SOURCE}")
+            raise SourceError(f"no reoffending_cohort_YYYY-MM.csv in {source}")
         authorities = force_authorities(load_dim_geography(settings), force)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
-        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+        return finish(report, settings, source=str(source))
     publish_each(extracts, lambda e: prepare_cohort(e, authorities, settings, run_id), settings, report)
     return finish_feed(report, settings, rebuild_marts)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, start_feed_run
+from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, require_source, start_feed_run
 from tasks import stages
 from tasks.areas import force_authorities
 from tasks.errors import FileRejected, SourceError
 from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad
-from tasks.settings import SAMPLE_DIR, Settings
+from tasks.settings import Settings
 from tasks.validate import rule_counts
 from tasks.young_persons import tasks as yps
 from tasks.young_persons.checks import quarantine_rows
 from tasks.young_persons.read import WaveFile
 from tasks.young_persons.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
-
-SAMPLE_SOURCE = str(SAMPLE_DIR / "trading_standards" / "ts_young_persons_survey_GENERATED.zip")
 
 
 def prepare_wave(wave: WaveFile, authorities, settings: Settings,
@@ -63,18 +61,19 @@ def ingest_trading_standards(
 ) -> dict:
     """Load Trading Standards Young Persons Survey waves, ts_young_persons_survey_YYYY-YY.csv.
 
-    source: a folder (any depth), one file or a .zip of wave files; the bundled generated waves
-        (2015-16, 2017-18, 2019-20) when empty. Each wave loaded replaces that wave.
+    source: a folder (any depth), one file or a .zip of wave files (required).
+        Each wave loaded replaces that wave.
     force: the police.uk slug of the partnership's force, whose authorities the districts must be.
     """
+    source = require_source(source, "source", "a folder, file or .zip of ts_young_persons_survey_YYYY-YY.csv waves")
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
-        waves = yps.find_waves(source or SAMPLE_SOURCE)
+        waves = yps.find_waves(source)
         if not waves:
-            raise SourceError(f"no ts_young_persons_survey_YYYY-YY.csv in {source or SAMPLE_SOURCE}")
+            raise SourceError(f"no ts_young_persons_survey_YYYY-YY.csv in {source}")
         authorities = force_authorities(load_dim_geography(settings), force)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
-        return finish(report, settings, source=str(source or SAMPLE_SOURCE))
+        return finish(report, settings, source=str(source))
     publish_each(waves, lambda w: prepare_wave(w, authorities, settings, run_id), settings, report)
     return finish_feed(report, settings, rebuild_marts)

@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from flows.common import MissingSource
 from flows.ingest_ho_csp import ingest_ho_csp
 from flows.ingest_itk import ingest_itk
 from flows.ingest_moj_reoffending import ingest_moj_reoffending
@@ -23,6 +24,15 @@ class AssessmentFailed(Exception):
     """One or more feeds failed; the others ran to the end."""
 
 
+FEEDS = ["reference", "police_uk", "recorded_crime", "ho_csp", "itk", "trading_standards", "moj_reoffending",
+         "reoffending_cohort"]
+
+
+def sources_missing(sources: dict[str, str | None], feeds: list[str]) -> list[str]:
+    """The `<feed>_source` parameters left empty for the feeds asked for."""
+    return [f"{feed}_source" for feed in feeds if not (sources.get(f"{feed}_source") or "").strip()]
+
+
 @flow(name="strategic_assessment", log_prints=True)
 def strategic_assessment(
     reference_source: str | None = None,
@@ -33,6 +43,7 @@ def strategic_assessment(
     trading_standards_source: str | None = None,
     moj_reoffending_source: str | None = None,
     reoffending_cohort_source: str | None = None,
+    feeds: list[str] | None = None,
     force: str = "lancashire",
     months: str | None = None,
     workdir: str | None = None,
@@ -40,11 +51,25 @@ def strategic_assessment(
     warehouse_url: str | None = None,
 ) -> dict:
     """Run reference, the crime feeds (police.uk, force extract, Home Office CSP tables), the surveys
-    (Lancashire Talking, Young Persons), reoffending (MoJ tables, local cohort) and the marts; sources default to the bundled sample.
+    (Lancashire Talking, Young Persons), reoffending (MoJ tables, local cohort), the marts and the report.
 
+    feeds: which of them to load (default all eight); each needs its `<feed>_source`. An empty
+        source fails the run before anything is loaded: the bundled sample is for `csp-pipeline demo`.
     The run ends Failed, with a summary naming each failed feed and why, when any feed failed.
     """
     logger = get_run_logger()
+    chosen = list(feeds or FEEDS)
+    unknown = sorted(set(chosen) - set(FEEDS))
+    if unknown:
+        raise ValueError(f"unknown feeds {unknown} in `feeds`; choose from {FEEDS}")
+    missing = sources_missing(dict(
+        reference_source=reference_source, police_uk_source=police_uk_source,
+        recorded_crime_source=recorded_crime_source, ho_csp_source=ho_csp_source, itk_source=itk_source,
+        trading_standards_source=trading_standards_source, moj_reoffending_source=moj_reoffending_source,
+        reoffending_cohort_source=reoffending_cohort_source), chosen)
+    if missing:
+        raise MissingSource(f"no source given for {', '.join(missing)}: set each parameter, or leave its feed out of "
+                            f"`feeds`; nothing was loaded")
     where = dict(workdir=workdir, lake_dir=lake_dir, warehouse_url=warehouse_url)
     results: dict[str, dict] = {}
     failures: list[str] = []
@@ -63,6 +88,7 @@ def strategic_assessment(
         ("reoffending_cohort", lambda: ingest_reoffending_cohort(source=reoffending_cohort_source, force=force,
                                                                  rebuild_marts=False, return_state=True, **where)),
     ]
+    steps = [(name, run) for name, run in steps if name in chosen]
     for name, run in steps:
         state = run()
         if state.is_completed():

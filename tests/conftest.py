@@ -27,9 +27,56 @@ for _name in ("CSP_WORKDIR", "CSP_LAKE_DIR", "CSP_WAREHOUSE_URL"):
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 SAMPLE_ZIP = SAMPLE / "police_uk" / "lancashire-street-2019-12_2020-03.zip"
-SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+SAMPLE_REFERENCE = str(SAMPLE / "reference")  # the ONS lookups for Lancashire and the reference config
+NATIONAL_LOOKUPS = REPO / "data" / "national" / "ons_lookups.zip"  # see data/national/PROVENANCE.md
 CLI = str(Path(sys.executable).parent / "csp-pipeline")  # the venv running the tests
 PG_BASE = os.environ.get("CSP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+SLOW_MARKERS = ("server", "browser", "crash", "national")
+
+
+def postgres_unreachable(base: str = PG_BASE) -> str | None:
+    """Why the tests' PostgreSQL cannot be used, or None when it answers."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(base, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect():
+            return None
+    except sa.exc.OperationalError as exc:
+        return str(exc.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the system tests slow; skip the PostgreSQL ones when it is down (an error if CSP_REQUIRE_POSTGRES=1)."""
+    for item in items:
+        if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
+            item.add_marker(pytest.mark.slow)
+    needs_postgres = [item for item in items if item.get_closest_marker("postgres")]
+    why = needs_postgres and postgres_unreachable()
+    if not why:
+        return
+    where = PG_BASE.split("@")[-1]
+    if os.environ.get("CSP_REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError(f"CSP_REQUIRE_POSTGRES=1 but PostgreSQL at {where} does not answer: {why}")
+    skip = pytest.mark.skip(reason=f"PostgreSQL at {where} does not answer ({why}); start it with "
+                                   "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
+                                   "or point CSP_TEST_POSTGRES_URL at one")
+    for item in needs_postgres:
+        item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per skip reason, however many tests it skipped."""
+    import collections
+
+    reasons = collections.Counter(report.longrepr[2] for report in terminalreporter.stats.get("skipped", [])
+                                  if isinstance(report.longrepr, tuple))
+    for reason, count in reasons.items():
+        terminalreporter.write_line(f"SKIPPED {count} test(s): {reason.removeprefix('Skipped: ')}")
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +86,17 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def national_lookups(tmp_path_factory) -> Path:
+    """The national ONS lookups, unzipped as ONS publishes them: the folder to give `ingest reference`."""
+    import zipfile
+
+    folder = tmp_path_factory.mktemp("national-lookups")
+    with zipfile.ZipFile(NATIONAL_LOOKUPS) as archive:
+        archive.extractall(folder)
+    return folder / "ons_lookups"
 
 
 def run_cli(*args, cwd, **env) -> subprocess.CompletedProcess:
@@ -83,7 +141,10 @@ def make_warehouse(backend: str, folder: Path):
     return url, lambda: drop_postgres_schema(schema)
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]  # parametrize over the two warehouses
+
+
+@pytest.fixture(params=BACKENDS)
 def warehouse_url(request, tmp_path):
     """An empty warehouse on each backend in turn."""
     url, cleanup = make_warehouse(request.param, tmp_path)

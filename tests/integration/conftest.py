@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_warehouse
+from tests.conftest import SAMPLE, SAMPLE_REFERENCE, make_warehouse
 from tests.survey_fixtures import generator_wards
 
 ITK_DATES = [dt.date(2019, 12, 31), dt.date(2020, 1, 31), dt.date(2020, 3, 31)]
@@ -31,19 +31,37 @@ def survey_waves(tmp_path_factory) -> list[Path]:
                           district_populations(generator_wards()), seed=21, bad_rate=0.02)
 
 
-def load_backends(tmp_path_factory, name: str, load) -> tuple[dict, list]:
-    """Reference and `load(where)` on a new DuckDB and PostgreSQL warehouse each: ({backend: {url, where, result}}, cleanups)."""
+class Lazy(dict):
+    """{backend: make(backend)}, each made on first use, so a run without PostgreSQL (-m "not postgres")
+    never touches it; `close()` runs the cleanups of those made."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make, self.cleanups = make, []
+
+    def __missing__(self, backend: str):
+        value, cleanup = self.make(backend)
+        self.cleanups.append(cleanup)
+        self[backend] = value
+        return value
+
+    def close(self) -> None:
+        for cleanup in self.cleanups:
+            cleanup()
+
+
+def load_backends(tmp_path_factory, name: str, load) -> Lazy:
+    """{backend: {url, where, result}}: a new warehouse with the sample reference and `load(where)`, made on first use."""
     from flows.ingest_reference import ingest_reference
 
-    out, cleanups = {}, []
-    for backend in ("duckdb", "postgres"):
+    def make(backend: str):
         folder = tmp_path_factory.mktemp(f"{name}-{backend}")
         url, cleanup = make_warehouse(backend, folder)
-        cleanups.append(cleanup)
         where = dict(workdir=str(folder / "var"), warehouse_url=url)
-        ingest_reference(**where)
-        out[backend] = {"url": url, "where": where, "result": load(where)}
-    return out, cleanups
+        ingest_reference(source=SAMPLE_REFERENCE, **where)
+        return {"url": url, "where": where, "result": load(where)}, cleanup
+
+    return Lazy(make)
 
 
 @pytest.fixture(scope="session")
@@ -62,9 +80,8 @@ def reoffending_loaded(tmp_path_factory, cohort_extracts, prefect_api):
     from flows.ingest_moj_reoffending import ingest_moj_reoffending
     from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
 
-    out, cleanups = load_backends(tmp_path_factory, "reoffending", lambda where: {
-        "moj": ingest_moj_reoffending(**where),
+    backends = load_backends(tmp_path_factory, "reoffending", lambda where: {
+        "moj": ingest_moj_reoffending(source=str(SAMPLE / "moj_reoffending"), **where),
         "cohort": ingest_reoffending_cohort(source=str(cohort_extracts[0].parent), **where)})
-    yield out
-    for cleanup in cleanups:
-        cleanup()
+    yield backends
+    backends.close()

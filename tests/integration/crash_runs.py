@@ -10,22 +10,22 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from tasks.recovery import recover
-from tests.conftest import SAMPLE_ZIP, run_cli
+from tests.conftest import SAMPLE_REFERENCE, SAMPLE_ZIP, run_cli
 
 MONTHS = "2019-12:2020-01"
-# (crash point, why it matters); ":n" is the point's n-th visit in the run.
+# (crash point, why it matters, what the next run's recovery says it did); ":n" is the point's n-th visit in the run.
 KILLS = [
-    ("landing.copy", "mid-copy into landing"),
-    ("lake.write", "inside the first file's curated Parquet write"),
-    ("lake.write:2", "inside its quarantine Parquet write"),
-    ("publish.after_delete", "in the transaction, partition deleted"),
-    ("publish.after_insert", "in the transaction, rows inserted"),
-    ("publish.before_commit", "in the transaction, load log written"),
-    ("publish.after_commit", "committed, lake files not yet renamed"),
-    ("publish.after_promote", "committed, one of two lake files renamed"),
-    ("lake.write:3", "inside the second file's Parquet write, the first file's load in flight"),
-    ("publish.before_commit:2", "in the second file's transaction, the first committed"),
-    ("publish.after_commit:2", "second file committed, not renamed"),
+    ("landing.copy", "mid-copy into landing", "a landing copy that never finished"),
+    ("lake.write", "inside the first file's curated Parquet write", "never committed"),
+    ("lake.write:2", "inside its quarantine Parquet write", "never committed"),
+    ("publish.after_delete", "in the transaction, partition deleted", "never committed"),
+    ("publish.after_insert", "in the transaction, rows inserted", "never committed"),
+    ("publish.before_commit", "in the transaction, load log written", "never committed"),
+    ("publish.after_commit", "committed, lake files not yet renamed", "promoted"),
+    ("publish.after_promote", "committed, one of two lake files renamed", "promoted"),
+    ("lake.write:3", "inside the second file's Parquet write, the first file's load in flight", "never committed"),
+    ("publish.before_commit:2", "in the second file's transaction, the first committed", "never committed"),
+    ("publish.after_commit:2", "second file committed, not renamed", "promoted"),
 ]
 # The landing copy and the first Parquet write touch no database: once (on DuckDB) is enough.
 POSTGRES_KILLS = KILLS[2:]
@@ -76,18 +76,21 @@ def assert_agree(workdir: Path, url: str) -> list[str]:
     return done
 
 
-def crash_then_rerun(workdir: Path, url: str, kills: list[tuple[str, str]]) -> list[str]:
-    """Every kill in turn on the same workdir, checking agreement after each; then a clean run."""
-    assert run_cli("ingest", "reference", "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir).returncode == 0
-    recovered = []
-    for point, where in kills:
-        done = ingest(workdir, url, crash=point)
-        assert done.returncode == -signal.SIGKILL, f"not killed at {point} ({where}): {done.returncode} {done.stderr[-2000:]}"
-        recovered += assert_agree(workdir, url)
-    final = ingest(workdir, url)
-    assert final.returncode == 0, final.stderr[-3000:]
-    assert_agree(workdir, url)
-    return recovered
+def crash_then_rerun(workdir: Path, url: str, point: str, where: str, recovery: str) -> None:
+    """The reference loaded, an ingest killed at `point`, then the checks: the next run's recovery did
+    what it should and lake, warehouse and load log agree; then a clean run loads every row."""
+    from flows.ingest_police_uk import ingest_police_uk
+    from flows.ingest_reference import ingest_reference
+
+    where_to = dict(workdir=str(workdir), warehouse_url=url)
+    ingest_reference(source=SAMPLE_REFERENCE, **where_to)  # in this process: the kill needs only the ingest in a child
+    done = ingest(workdir, url, crash=point)
+    assert done.returncode == -signal.SIGKILL, f"not killed at {point} ({where}): {done.returncode} {done.stderr[-2000:]}"
+    recovered = assert_agree(workdir, url)
+    assert any(recovery in r for r in recovered), (point, recovered)
+    ingest_police_uk(source=str(SAMPLE_ZIP), months=MONTHS, **where_to)
+    assert assert_agree(workdir, url) == []  # nothing left to recover after a clean run
+    assert lake_rows(workdir, "curated") == expected_rows()
 
 
 def expected_rows(first: str = "2019-12", last: str = "2020-01") -> dict[str, int]:

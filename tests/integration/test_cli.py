@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CLI, REPO, run_cli
+from tests.conftest import CLI, REPO, SAMPLE_REFERENCE, run_cli
 from tests.survey_fixtures import sample_pii, text_values_in_lake, text_values_in_warehouse
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -66,7 +66,7 @@ def test_no_personal_data_from_any_input_reaches_the_warehouse_or_the_lake(demo)
 
 def test_environment_settings_apply_and_a_bad_source_exits_non_zero(tmp_path):
     lake = tmp_path / "elsewhere"
-    done = run_cli("ingest", "reference", cwd=tmp_path, CSP_LAKE_DIR=str(lake), CSP_WORKDIR=str(tmp_path / "wd"))
+    done = run_cli("ingest", "reference", "--source", SAMPLE_REFERENCE, cwd=tmp_path, CSP_LAKE_DIR=str(lake), CSP_WORKDIR=str(tmp_path / "wd"))
     assert done.returncode == 0, done.stderr[-2000:]
     assert (lake / "curated" / "dim_geography" / "data.parquet").exists()
     assert (tmp_path / "wd" / "warehouse.duckdb").exists()
@@ -128,6 +128,7 @@ def test_suppressed_cells_show_as_suppressed_never_zero(pack):
     assert all(r["suppressed"] == "False" for r in small)  # the county has thousands of responses
 
 
+@pytest.mark.browser
 def test_every_page_renders_in_headless_chromium_with_the_network_refused(pack, tmp_path):
     from playwright.sync_api import sync_playwright
 

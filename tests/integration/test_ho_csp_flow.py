@@ -11,7 +11,7 @@ from flows.ingest_ho_csp import ingest_ho_csp
 from flows.ingest_reference import ingest_reference
 from tasks.ho_csp.generate import rows_for_year, write_csv, write_workbook
 from tasks.report import FeedFailed
-from tests.conftest import SAMPLE, make_warehouse, query
+from tests.conftest import BACKENDS, SAMPLE, SAMPLE_REFERENCE, make_warehouse, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -22,12 +22,12 @@ def classes():
                           convert_options=pacsv.ConvertOptions(column_types={"offence_code": "string"})).to_pylist()
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def warehouse(request, tmp_path_factory, prefect_api):
     folder = tmp_path_factory.mktemp(request.param)
     url, cleanup = make_warehouse(request.param, folder)
     where = dict(workdir=str(folder / "var"), warehouse_url=url)
-    ingest_reference(**where)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
     yield {"url": url, "where": where, "folder": folder}
     cleanup()
 

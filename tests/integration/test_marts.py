@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from tasks.police_uk.schema import CURATED_SCHEMA
-from tests.conftest import assert_marts_identical, query
+from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, query
 from warehouse.engine import ensure_schema, open_engine
 from warehouse.load import bulk_insert_arrow
 from warehouse.marts import build_marts, build_order, discover_marts
@@ -141,35 +141,26 @@ def test_marts_rebuild_only_what_a_feed_changes_in_dependency_order(tmp_path):
 
 @pytest.fixture(scope="module")
 def both_loaded(tmp_path_factory, prefect_api):
-    """The real sample loaded into DuckDB and PostgreSQL."""
+    """The real sample loaded: {backend: {url, where, result}}, PostgreSQL only when a test asks for it."""
     from flows.ingest_police_uk import ingest_police_uk
-    from flows.ingest_reference import ingest_reference
-    from tests.conftest import SAMPLE_ZIP, make_warehouse
+    from tests.conftest import SAMPLE_ZIP
+    from tests.integration.conftest import load_backends
 
-    urls, cleanups = {}, []
-    for backend in ("duckdb", "postgres"):
-        folder = tmp_path_factory.mktemp(backend)
-        url, cleanup = make_warehouse(backend, folder)
-        ingest_reference(workdir=str(folder / "var"), warehouse_url=url)
-        ingest_police_uk(source=str(SAMPLE_ZIP), workdir=str(folder / "var"), warehouse_url=url)
-        urls[backend] = url
-        cleanups.append(cleanup)
-    yield urls
-    for cleanup in cleanups:
-        cleanup()
+    backends = load_backends(tmp_path_factory, "sample", lambda where: ingest_police_uk(source=str(SAMPLE_ZIP), **where))
+    yield backends
+    backends.close()
 
 
 @pytest.mark.postgres
 def test_duckdb_and_postgres_give_identical_facts_and_marts(both_loaded):
     facts = "select month, crime_type, authority_name, bcu, out_of_area, count(*) from fact_street_crime group by 1, 2, 3, 4, 5"
-    assert sorted(query(both_loaded["duckdb"], facts), key=str) == sorted(query(both_loaded["postgres"], facts), key=str)
-    marts = assert_marts_identical(both_loaded["duckdb"], both_loaded["postgres"])
+    assert sorted(query(both_loaded["duckdb"]["url"], facts), key=str) == sorted(query(both_loaded["postgres"]["url"], facts), key=str)
+    marts = assert_marts_identical(both_loaded["duckdb"]["url"], both_loaded["postgres"]["url"])
     assert {"mart_crime_trend", "mart_area_rates", "mart_crime_volume_harm", "mart_threat_ranking"} <= set(marts)
 
 
-@pytest.mark.postgres
 def test_mart_crime_trend_equals_an_independent_pandas_computation(both_loaded):
-    url = both_loaded["duckdb"]
+    url = both_loaded["duckdb"]["url"]
     facts = pd.DataFrame(query(url, "select month, crime_type, authority_name, bcu, out_of_area from fact_street_crime"),
                          columns=["month", "crime_type", "authority_name", "bcu", "out_of_area"])
     facts["fy"] = [f"{m.year - (m.month < 4)}/{(m.year - (m.month < 4) + 1) % 100:02d}" for m in facts["month"]]
@@ -182,11 +173,8 @@ def test_mart_crime_trend_equals_an_independent_pandas_computation(both_loaded):
     assert len({k[1] for k in got if k[0] == "authority"}) == 14
 
 
-@pytest.mark.postgres
 def test_rates_and_harm_equal_an_independent_pandas_computation(both_loaded):
-    from tests.conftest import SAMPLE
-
-    url = both_loaded["duckdb"]
+    url = both_loaded["duckdb"]["url"]
     facts = pd.DataFrame(query(url, "select crime_type, authority_name, out_of_area from fact_street_crime"),
                          columns=["crime_type", "authority_name", "out_of_area"])
     lookup = pd.read_csv(SAMPLE / "reference" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv")
@@ -209,9 +197,9 @@ def test_rates_and_harm_equal_an_independent_pandas_computation(both_loaded):
     assert got == pytest.approx((harm / harm.sum()).to_dict())
 
 
-@pytest.mark.postgres
-def test_threat_ranking_is_table_1(both_loaded):
-    rows = query(both_loaded["postgres"], "select rank, threat, organisational_risk_indicator from mart_threat_ranking order by rank")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_threat_ranking_is_table_1(both_loaded, backend):
+    rows = query(both_loaded[backend]["url"], "select rank, threat, organisational_risk_indicator from mart_threat_ranking order by rank")
     assert len(rows) == 13
     assert rows[0] == (1, "Gun & Knife Crime", 3) and rows[-1] == (13, "Robbery & Burglary", 1)
 

@@ -15,23 +15,23 @@ import pytest
 
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_reference import ingest_reference
-from tasks.police_uk.national import FORCE_POPULATION, months_back, national_archive
-from tests.conftest import SHARED_REAL, query
+from tasks.police_uk.national import months_back, national_archive
+from tests.conftest import query
 
-pytestmark = pytest.mark.usefixtures("prefect_api")
+pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.national]
 FORCES = ["city-of-london", "cumbria", "metropolitan"]
 
 
 @pytest.fixture(scope="module")
-def national(tmp_path_factory):
-    """The national geography loaded, and a two-month archive of three forces: (where, archive)."""
+def national(tmp_path_factory, national_lookups):
+    """The national geography, and a two-month archive of three forces loaded with --force all: (where, archive, result)."""
     folder = tmp_path_factory.mktemp("national")
     where = dict(workdir=str(folder / "var"), warehouse_url=f"duckdb:///{folder / 'warehouse.duckdb'}")
-    ingest_reference(source=str(SHARED_REAL / "ons_lookups"), **where)
+    ingest_reference(source=str(national_lookups), **where)
     dim = pq.read_table(folder / "var" / "lake" / "curated" / "dim_geography" / "data.parquet")
     archive = national_archive(folder / "archive.zip", dim, months_back(dt.date(2020, 2, 1), 2), 60_000,
                                as_zip=True, forces=FORCES)
-    return where, archive
+    return where, archive, ingest_police_uk(source=str(archive), force="all", **where)
 
 
 def raw_counts(archive) -> collections.Counter:
@@ -44,22 +44,22 @@ def raw_counts(archive) -> collections.Counter:
     return counts
 
 
-def test_the_archive_has_every_force_in_the_published_layout(national):
-    _, archive = national
+def test_every_file_of_every_force_balances_in_the_load_log_whatever_its_line_endings(national):
+    where, archive, result = national
     with zipfile.ZipFile(archive) as z:
-        names = z.namelist()
-        endings = {b"\r\n" in z.read(n)[:2000] for n in names}
-    assert sorted(names)[0] == "2020-01/2020-01-city-of-london-street.csv" and len(names) == 6
-    assert endings == {True, False}  # CRLF and LF files, as published
-    counts = raw_counts(archive)
-    month = "2020-01"  # volumes follow population: the Met 17x Cumbria, Cumbria 5x the City of London
-    assert counts[("metropolitan", month)] > 10 * counts[("cumbria", month)] > 30 * counts[("city-of-london", month)]
-    assert len(FORCE_POPULATION) == 43
+        crlf = {n.rsplit("/", 1)[-1]: b"\r\n" in z.read(n)[:2000] for n in z.namelist()}
+    assert set(crlf.values()) == {True, False}  # the archive mixes CRLF and LF files, as police.uk publishes
+    log = query(where["warehouse_url"], "select source_name, rows_in, rows_curated, rows_quarantined, status "
+                "from etl_load_log where feed = 'police_uk_street' and run_id = :run", run=result["run_id"])
+    by_file = {name.rsplit("/", 1)[-1]: (rows_in, curated, held, status) for name, rows_in, curated, held, status in log}
+    assert set(by_file) == set(crlf)
+    raw = {f"{month}-{force}-street.csv": n for (force, month), n in raw_counts(archive).items()}
+    for name, (rows_in, curated, held, status) in by_file.items():
+        assert status == "loaded" and rows_in == raw[name] == curated + held, (name, by_file[name], raw[name])
 
 
 def test_all_forces_load_each_with_its_own_force_area(national):
-    where, archive = national
-    result = ingest_police_uk(source=str(archive), force="all", **where)
+    where, archive, result = national
     assert result["totals"]["files_loaded"] == 6
     loaded = query(where["warehouse_url"], "select force, strftime(month, '%Y-%m'), count(*), "
                    "count(distinct force_area_name), sum(case when out_of_area then 1 else 0 end) "
@@ -72,7 +72,7 @@ def test_all_forces_load_each_with_its_own_force_area(national):
 
 
 def test_an_incremental_run_processes_only_new_and_changed_files(national, tmp_path):
-    where, archive = national
+    where, archive, _ = national
     before = dict(((f, m), n) for f, m, n in query(
         where["warehouse_url"], "select force, strftime(month, '%Y-%m'), count(*) from fact_street_crime group by 1, 2"))
     # Next month's archive: the same two months (one revised by police.uk) and a new one.
@@ -96,14 +96,14 @@ def test_an_incremental_run_processes_only_new_and_changed_files(national, tmp_p
     assert again["totals"]["files_loaded"] == 0 and again["totals"]["files_unchanged"] == 7
 
 
-def test_a_local_dask_cluster_gives_the_same_counts(national, tmp_path):
+def test_a_local_dask_cluster_gives_the_same_counts(national, national_lookups, tmp_path):
     """The police.uk flow with its files prepared on a two-worker local Dask cluster (processes)."""
     pytest.importorskip("prefect_dask")
     from flows.runners import make_task_runner
 
-    _, archive = national
+    _, archive, _ = national
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
-    ingest_reference(source=str(SHARED_REAL / "ons_lookups"), **where)
+    ingest_reference(source=str(national_lookups), **where)
     on_dask = ingest_police_uk.with_options(task_runner=make_task_runner("dask"))
     result = on_dask(source=str(archive), force="all", **where)
     assert result["totals"]["files_loaded"] == 6
@@ -114,7 +114,7 @@ def test_a_local_dask_cluster_gives_the_same_counts(national, tmp_path):
 def test_a_month_checked_together_still_says_which_file(national, tmp_path):
     """Small files of one month go through each suite in one call; a bad row lands in its own file's
     quarantine, and a warning sends the month back file by file so it names the right file."""
-    where, archive = national
+    where, archive, _ = national
     with zipfile.ZipFile(archive) as z:
         for name in (n for n in z.namelist() if n.startswith("2020-01/")):
             rows = list(csv.reader(io.StringIO(z.read(name).decode(), newline="")))
@@ -135,17 +135,3 @@ def test_a_month_checked_together_still_says_which_file(national, tmp_path):
     assert log["cumbria"][0] == 1 and log["metropolitan"][0] == 0 and log["city-of-london"][0] == 0
     assert "Sent to the moon" in log["metropolitan"][1]
     assert "Sent to the moon" not in log["cumbria"][1] + log["city-of-london"][1]
-
-
-def test_small_files_of_a_month_are_batched_and_big_ones_go_alone():
-    from flows.monthly_feed import BATCH_BYTES, month_batches
-    from tasks.feed import MonthFile
-    from tasks.sources import SourceFile
-
-    def file(force: str, month: int, size: int) -> MonthFile:
-        return MonthFile(SourceFile(f"{force}-{month}", size, lambda: None), dt.date(2020, month, 1), force)
-
-    files = [file("cumbria", 2, 10), file("metropolitan", 1, BATCH_BYTES), file("cumbria", 1, 10),
-             file("city-of-london", 1, 5), file("city-of-london", 2, 5)]
-    assert [[f.file.name for f in b] for b in month_batches(files)] == [
-        ["city-of-london-1", "cumbria-1"], ["metropolitan-1"], ["city-of-london-2", "cumbria-2"]]

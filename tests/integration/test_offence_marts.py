@@ -9,10 +9,13 @@ import zipfile
 import pandas as pd
 import pytest
 
-from flows.ingest_recorded_crime import SAMPLE_SOURCE, ingest_recorded_crime
+from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
-from tests.conftest import SAMPLE, assert_marts_identical, make_warehouse, query
+from tasks.sample import SAMPLE_SOURCES
+from tests.conftest import BACKENDS, SAMPLE, SAMPLE_REFERENCE, assert_marts_identical, query
+from tests.integration.conftest import load_backends
 
+SAMPLE_SOURCE = str(SAMPLE_SOURCES["recorded_crime_source"])
 pytestmark = pytest.mark.usefixtures("prefect_api")
 MONTHS = ["2019-04", "2019-05", "2019-06", "2019-07"]  # a third of a financial year: every mart has rows
 
@@ -31,26 +34,21 @@ def raw() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory, prefect_api):
-    urls, cleanups = {}, []
-    for backend in ("duckdb", "postgres"):
-        folder = tmp_path_factory.mktemp(backend)
-        url, cleanup = make_warehouse(backend, folder)
-        ingest_reference(workdir=str(folder / "var"), warehouse_url=url)
-        ingest_recorded_crime(months=f"{MONTHS[0]}:{MONTHS[-1]}", workdir=str(folder / "var"), warehouse_url=url)
-        urls[backend], _ = url, cleanups.append(cleanup)
-    yield urls
-    for cleanup in cleanups:
-        cleanup()
+    """The sample extract's first months loaded: {backend: {url, where, result}}, PostgreSQL only when asked for."""
+    backends = load_backends(tmp_path_factory, "offences", lambda where: ingest_recorded_crime(
+        source=SAMPLE_SOURCE, months=f"{MONTHS[0]}:{MONTHS[-1]}", **where))
+    yield backends
+    backends.close()
 
 
 @pytest.mark.postgres
 def test_every_mart_is_identical_on_duckdb_and_postgres(warehouses):
-    marts = assert_marts_identical(warehouses["duckdb"], warehouses["postgres"])
+    marts = assert_marts_identical(warehouses["duckdb"]["url"], warehouses["postgres"]["url"])
     assert {"mart_domestic_abuse", "mart_hate_crime", "mart_victim_offender_profile"} <= set(marts)
 
 
-@pytest.mark.postgres
-def test_domestic_abuse_shares_match_pandas(warehouses, raw):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_domestic_abuse_shares_match_pandas(warehouses, raw, backend):
     da = raw["domestic_abuse_flag"] == "Y"
     expected = {
         "county": (da.mean(), (raw.loc[da, "alcohol_flag"] == "Y").mean(),
@@ -58,27 +56,25 @@ def test_domestic_abuse_shares_match_pandas(warehouses, raw):
     }
     by_authority = raw[raw["LAD19NM"].notna()].groupby("LAD19NM")
     expected |= {name: (float((g["domestic_abuse_flag"] == "Y").mean()), None, None) for name, g in by_authority}
-    for backend in ("duckdb", "postgres"):
-        rows = {r[0] if r[0] != "Lancashire" else "county": r[1:] for r in query(
-            warehouses[backend], "select area_name, domestic_abuse_share, alcohol_share, male_victim_share "
-                                 "from mart_domestic_abuse where area_level in ('county', 'authority')")}
-        assert rows["county"] == pytest.approx(expected["county"])
-        for name, (share, _, _) in expected.items():
-            if name != "county":
-                assert rows[name][0] == pytest.approx(share), name
+    rows = {r[0] if r[0] != "Lancashire" else "county": r[1:] for r in query(
+        warehouses[backend]["url"], "select area_name, domestic_abuse_share, alcohol_share, male_victim_share "
+                                    "from mart_domestic_abuse where area_level in ('county', 'authority')")}
+    assert rows["county"] == pytest.approx(expected["county"])
+    for name, (share, _, _) in expected.items():
+        if name != "county":
+            assert rows[name][0] == pytest.approx(share), name
 
 
-@pytest.mark.postgres
-def test_hate_crime_by_strand_matches_pandas(warehouses, raw):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hate_crime_by_strand_matches_pandas(warehouses, raw, backend):
     hate = raw["hate_crime_strand"].dropna()
     expected = {s: int(hate.str.split(";").apply(lambda xs, s=s: s in xs).sum())
                 for s in ["Race", "Religion", "Sexual orientation", "Disability", "Transgender"]}
     expected["All strands"] = len(hate)
-    got = dict(query(warehouses["postgres"], "select strand, crimes from mart_hate_crime where area_level = 'county'"))
+    got = dict(query(warehouses[backend]["url"], "select strand, crimes from mart_hate_crime where area_level = 'county'"))
     assert got == expected
 
 
-@pytest.mark.postgres
 def test_victim_age_bands_and_the_modal_band_match_pandas(warehouses, raw):
     bands = [(0, 9, "0-9"), (10, 17, "10-17"), (18, 24, "18-24"), (25, 31, "25-31"), (32, 40, "32-40"),
              (41, 52, "41-52"), (53, 200, "53+")]
@@ -87,23 +83,23 @@ def test_victim_age_bands_and_the_modal_band_match_pandas(warehouses, raw):
     band = ages.apply(lambda a: next(label for lo, hi, label in bands if lo <= a <= hi))
     expected = band.value_counts().to_dict()
     expected["Unknown"] = int(victims["victim_age"].isna().sum())
-    got = {b: n for b, n in query(warehouses["duckdb"], "select age_band, sum(people) from mart_victim_offender_profile "
+    got = {b: n for b, n in query(warehouses["duckdb"]["url"], "select age_band, sum(people) from mart_victim_offender_profile "
                                   "where area_level = 'county' and offence_group = 'All offences' and role = 'victim' "
                                   "group by age_band")}
     assert got == expected
-    modal = query(warehouses["duckdb"], "select distinct age_band from mart_victim_offender_profile where area_level = 'county' "
+    modal = query(warehouses["duckdb"]["url"], "select distinct age_band from mart_victim_offender_profile where area_level = 'county' "
                                         "and offence_group = 'All offences' and role = 'victim' and is_modal_band")
     assert modal == [(band.value_counts().idxmax(),)]
-    shares = query(warehouses["duckdb"], "select offence_group, role, sum(share) from mart_victim_offender_profile "
+    shares = query(warehouses["duckdb"]["url"], "select offence_group, role, sum(share) from mart_victim_offender_profile "
                                          "where area_level = 'county' group by offence_group, role")
     assert all(s == pytest.approx(1.0) for _, _, s in shares)
 
 
-@pytest.mark.postgres
-def test_offence_group_harm_uses_each_crimes_weight_and_reports_unweighted(warehouses, raw):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_offence_group_harm_uses_each_crimes_weight_and_reports_unweighted(warehouses, raw, backend):
     grouped = raw.assign(offence_group=raw["offence_group"].fillna("Unclassified"), weight=raw["weight"].astype(float))
     harm = grouped.groupby("offence_group")["weight"].sum(min_count=1)
-    got = {c: (h, u) for c, h, u in query(warehouses["postgres"], "select category, harm_share, unweighted_crimes "
+    got = {c: (h, u) for c, h, u in query(warehouses[backend]["url"], "select category, harm_share, unweighted_crimes "
                                            "from mart_crime_volume_harm where source = 'force_extract' and area_level = 'county'")}
     for group, value in harm.items():
         if pd.isna(value):
@@ -233,7 +229,6 @@ def test_offence_group_harm_and_serious_violence_rates_match_a_hand_computed_ans
     assert rates == {"Blackburn with Darwen": (1, 2000, pytest.approx(0.5), 2), "Preston": (1, 500, pytest.approx(2.0), 1)}
 
 
-@pytest.mark.postgres
 def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extracts(warehouses, raw):
     rules = pd.read_csv(SAMPLE / "reference" / "serious_violence.csv", dtype=str).fillna("")
     classes = pd.read_csv(SAMPLE / "reference" / "offence_classification_SAMPLE.csv", dtype=str)
@@ -251,18 +246,18 @@ def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extra
             mask &= frame[rule.flag] == "Y"
         hit |= mask
     expected = frame[hit & frame["LAD19NM"].notna()].groupby("LAD19NM").size().to_dict()
-    got = dict(query(warehouses["duckdb"], "select area_name, count from mart_area_rates where source = 'force_extract' "
+    got = dict(query(warehouses["duckdb"]["url"], "select area_name, count from mart_area_rates where source = 'force_extract' "
                                            "and measure = 'serious_violence' and area_level = 'authority'"))
     assert got == expected
 
 
-@pytest.mark.postgres
-def test_reloading_the_same_extracts_changes_nothing(warehouses, tmp_path):
-    url = warehouses["postgres"]
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reloading_the_same_extracts_changes_nothing(warehouses, backend, tmp_path):
+    url = warehouses[backend]["url"]
     content = ("select crime_ref, month, ho_offence_code, is_serious_violence, authority_name, source_sha256 "
                "from fact_recorded_crime")
     before = sorted(query(url, content))
-    ingest_reference(workdir=str(tmp_path), warehouse_url=url)
-    ingest_recorded_crime(months="2019-05:2019-06", workdir=str(tmp_path), warehouse_url=url)
+    ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path), warehouse_url=url)
+    ingest_recorded_crime(source=SAMPLE_SOURCE, months="2019-05:2019-06", workdir=str(tmp_path), warehouse_url=url)
     assert sorted(query(url, content)) == before
     assert query(url, "select count(*) - count(distinct crime_ref) from fact_recorded_crime") == [(0,)]

@@ -14,20 +14,29 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
+from flows.common import MissingSource
+from flows.ingest_ho_csp import ingest_ho_csp
+from flows.ingest_itk import ingest_itk
+from flows.ingest_moj_reoffending import ingest_moj_reoffending
 from flows.ingest_police_uk import ingest_police_uk
+from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
+from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
+from flows.ingest_trading_standards import ingest_trading_standards
 from flows.strategic_assessment import AssessmentFailed, strategic_assessment
 from tasks.report import FeedFailed
-from tests.conftest import REPO, SAMPLE_ZIP, query
+from tasks.sample import sample_sources
+from tests.conftest import REPO, SAMPLE_REFERENCE, SAMPLE_ZIP, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def test_one_feed_failing_does_not_stop_the_others(tmp_path, itk_exports, survey_waves):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    sources = sample_sources() | dict(police_uk_source=str(tmp_path / "missing"), itk_source=str(itk_exports[0]),
+                                      trading_standards_source=str(survey_waves[-1]))
     with pytest.raises(AssessmentFailed) as err:
-        strategic_assessment(police_uk_source=str(tmp_path / "missing"), months="2019-12", itk_source=str(itk_exports[0]),
-                             trading_standards_source=str(survey_waves[-1]), workdir=str(tmp_path / "var"), warehouse_url=url)
+        strategic_assessment(**sources, months="2019-12", workdir=str(tmp_path / "var"), warehouse_url=url)
     assert "police_uk" in str(err.value) and "source not found" in str(err.value)
     assert query(url, "select count(*) from dim_geography") == [(941,)]          # reference still loaded
     assert query(url, "select count(*) from fact_recorded_crime") == [(11700,)]   # the next feeds still ran
@@ -36,10 +45,34 @@ def test_one_feed_failing_does_not_stop_the_others(tmp_path, itk_exports, survey
     assert sorted(query(url, "select distinct source from mart_crime_trend")) == [("force_extract",), ("ho_csp",)]
 
 
+FEED_FLOWS = {
+    "reference": ingest_reference, "police_uk": ingest_police_uk, "recorded_crime": ingest_recorded_crime,
+    "ho_csp": ingest_ho_csp, "itk": ingest_itk, "trading_standards": ingest_trading_standards,
+    "moj_reoffending": ingest_moj_reoffending, "reoffending_cohort": ingest_reoffending_cohort,
+}
+
+
+@pytest.mark.parametrize("feed", FEED_FLOWS)
+def test_a_feed_without_a_source_fails_naming_it_and_touches_nothing(tmp_path, feed):
+    with pytest.raises(MissingSource, match="set the `source` parameter"):
+        FEED_FLOWS[feed](source=None, workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    assert list(tmp_path.iterdir()) == []  # no warehouse, no workdir: the bundled sample was not loaded either
+
+
+def test_the_assessment_without_sources_fails_naming_each_before_loading_anything(tmp_path):
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with pytest.raises(MissingSource) as err:
+        strategic_assessment(**where)
+    assert all(f"{feed}_source" in str(err.value) for feed in FEED_FLOWS)
+    with pytest.raises(MissingSource, match="no source given for itk_source: "):
+        strategic_assessment(feeds=["reference", "itk"], reference_source=sample_sources()["reference_source"], **where)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
-    ingest_reference(**where)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
     ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
     before = query(url, "select count(*), max(run_id) from fact_street_crime")
     partition = tmp_path / "var" / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-01"
@@ -64,7 +97,7 @@ def test_the_lake_reads_as_a_hive_partitioned_dataset_matching_the_warehouse(tmp
 
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
-    ingest_reference(**where)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
     ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12:2020-01", **where)
     dataset = ds.dataset(tmp_path / "var" / "lake" / "curated" / "police_uk_street", format="parquet", partitioning="hive")
     table = dataset.to_table()
@@ -92,7 +125,7 @@ def test_fetching_a_month_archive_over_http_runs_the_feed(tmp_path, archive_serv
     monkeypatch.setenv("CSP_POLICE_UK_BASE_URL", archive_server)
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
-    ingest_reference(**where)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
     result = ingest_police_uk(fetch_month="2020-03", months="2020-02:2020-03", **where)
     assert result["totals"]["rows_in"] == 15344 + 18093
     assert (tmp_path / "var" / "downloads" / "police_uk" / "2020-03.zip").exists()
@@ -111,12 +144,10 @@ def test_prefect_yaml_deploys_every_flow_with_documented_parameters(tmp_path):
     assert monthly["schedules"][0]["cron"].split()[2:4] == ["25", "*"]
 
 
-def deploy_all(api_url: str | None = None) -> tuple[dict, list[str]]:
-    """The process pool and `prefect deploy --all` against an API (the test harness's by default), as the
-    README tells an operator; returns the environment and command prefix that reach it."""
-    from prefect.settings import PREFECT_API_URL
-
-    env = {**os.environ, "PREFECT_API_URL": api_url or PREFECT_API_URL.value(), "CSP_REPO_DIR": str(REPO)}
+def deploy_all(api_url: str) -> tuple[dict, list[str]]:
+    """The process pool and `prefect deploy --all` against an API, as the README tells an operator; returns
+    the environment and command prefix that reach it."""
+    env = {**os.environ, "PREFECT_API_URL": api_url, "CSP_REPO_DIR": str(REPO)}
     prefect = [sys.executable, "-m", "prefect"]
     subprocess.run([*prefect, "work-pool", "create", "csp-process", "--type", "process"], env=env,
                    cwd=REPO, check=False, capture_output=True, timeout=120)
@@ -126,12 +157,13 @@ def deploy_all(api_url: str | None = None) -> tuple[dict, list[str]]:
     return env, prefect
 
 
-def test_prefect_deploy_registers_the_deployments(tmp_path):
-    """`prefect deploy --all` against the test API, as the README tells an operator to run it."""
-    deploy_all()
+@pytest.mark.server
+def test_prefect_deploy_registers_the_deployments(deployed):
+    """`prefect deploy --all` against a real server, as the README tells an operator to run it."""
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True) as client:
+    with temporary_settings(updates={PREFECT_API_URL: deployed[0]}), get_client(sync_client=True) as client:
         deployments = {d.name: d for d in client.read_deployments()}
     assert {"police-uk-monthly", "strategic-assessment", "reference-on-demand", "build-marts-on-demand",
             "recorded-crime-monthly", "ho-csp-quarterly", "itk-survey-on-demand", "trading-standards-on-demand",
@@ -142,19 +174,20 @@ def test_prefect_deploy_registers_the_deployments(tmp_path):
     assert monthly.parameters["fetch_month"] == "latest"
 
 
-@pytest.fixture
-def prefect_server(tmp_path):
-    """A real `prefect server start` on 127.0.0.1 with its own home and database, stopped afterwards."""
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    """A real `prefect server start` on 127.0.0.1 with its own home and database, and `prefect deploy --all`
+    run against it as the README tells an operator: (api url, environment, prefect command); stopped afterwards."""
     import socket
     import time
 
     import httpx
 
+    home = tmp_path_factory.mktemp("prefect-home")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_UI_ENABLED": "false"}
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -170,31 +203,71 @@ def prefect_server(tmp_path):
             time.sleep(0.5)
         else:
             pytest.fail("prefect server did not answer on /api/health in 120 s")
-        yield api
+        yield (api, *deploy_all(api))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def test_a_process_worker_runs_a_deployment_to_completed_with_its_artifacts(tmp_path, prefect_server):
-    """On a real `prefect server`: `prefect deploy --all`, a run of reference-on-demand, a process worker for one
-    polling round (it waits for the run's subprocess), then the run's state and artifacts read through the API."""
+def run_deployments(deployed, cwd, runs: dict[str, dict]) -> dict[str, tuple]:
+    """Create a flow run of each named deployment with its parameters, then a process worker for one polling
+    round (it waits for the runs' subprocesses): {name: (final state, artifacts by key)}, read through the API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    env, prefect = deploy_all(prefect_server)
-    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    with temporary_settings(updates={PREFECT_API_URL: prefect_server}), get_client(sync_client=True) as client:
-        deployment = client.read_deployment_by_name("ingest_reference/reference-on-demand")
-        run = client.create_flow_run_from_deployment(
-            deployment.id, parameters={"workdir": str(tmp_path / "var"), "warehouse_url": url})
+    api, env, prefect = deployed
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        created = {name: client.create_flow_run_from_deployment(client.read_deployment_by_name(name).id, parameters=parameters)
+                   for name, parameters in runs.items()}
         worker = subprocess.run([*prefect, "worker", "start", "--pool", "csp-process", "--run-once"], env=env,
-                                cwd=tmp_path, capture_output=True, text=True, timeout=600)
-        state = client.read_flow_run(run.id).state
-        artifacts = {a.key: a for a in client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}
-    assert state.is_completed(), (state, worker.stdout[-3000:], worker.stderr[-3000:])
+                                cwd=cwd, capture_output=True, text=True, timeout=600)
+        out = {}
+        for name, run in created.items():
+            artifacts = {a.key: a for a in client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))}
+            out[name] = (client.read_flow_run(run.id).state, artifacts)
+    out["worker"] = (worker.stdout[-3000:], worker.stderr[-3000:])
+    return out
+
+
+@pytest.mark.server
+def test_a_process_worker_runs_a_deployment_to_completed_with_its_artifacts(tmp_path, deployed):
+    """On a real `prefect server`: a run of reference-on-demand, picked up by a process worker, ends Completed
+    with its artifacts."""
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    done = run_deployments(deployed, tmp_path, {"ingest_reference/reference-on-demand": {
+        "source": SAMPLE_REFERENCE, "workdir": str(tmp_path / "var"), "warehouse_url": url}})
+    state, artifacts = done["ingest_reference/reference-on-demand"]
+    assert state.is_completed(), (state, done["worker"])
     assert {"reference-files", "reference-validation", "reference-quarantine", "reference-validation-page"} <= set(artifacts)
     assert "8,024 rows in" in artifacts["reference-validation"].data
     assert query(url, "select count(*) from dim_geography") == [(941,)]
+
+
+@pytest.mark.server
+def test_deployment_runs_with_an_empty_source_fail_naming_it_and_change_nothing(tmp_path, deployed):
+    """The assessment and a feed deployment, run with their default (empty) sources against a warehouse that
+    already holds data: both fail naming the parameters, and the warehouse and workdir are unchanged."""
+    import hashlib
+
+    warehouse = tmp_path / "w.duckdb"
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{warehouse}")
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-03", **where)
+
+    def snapshot() -> tuple:
+        files = sorted((str(p.relative_to(tmp_path)), p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file())
+        return hashlib.sha256(warehouse.read_bytes()).hexdigest(), files
+
+    before = snapshot()
+    done = run_deployments(deployed, tmp_path, {
+        "strategic_assessment/strategic-assessment": where,
+        "ingest_itk/itk-survey-on-demand": {"source": None, **where}})
+    assessment, _ = done["strategic_assessment/strategic-assessment"]
+    itk, _ = done["ingest_itk/itk-survey-on-demand"]
+    assert assessment.is_failed() and itk.is_failed(), (assessment, itk, done["worker"])
+    assert all(f"{feed}_source" in assessment.message for feed in FEED_FLOWS), assessment.message
+    assert "set the `source` parameter" in itk.message, itk.message
+    assert snapshot() == before
+    assert query(where["warehouse_url"], "select count(*) from fact_street_crime") == [(18093,)]

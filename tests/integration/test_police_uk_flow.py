@@ -15,7 +15,7 @@ import pytest
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_reference import ingest_reference
 from tasks.report import FeedFailed
-from tests.conftest import SAMPLE_ZIP, make_warehouse, query
+from tests.conftest import BACKENDS, SAMPLE_REFERENCE, SAMPLE_ZIP, make_warehouse, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -31,13 +31,13 @@ def raw_counts() -> collections.Counter:
     return counts
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def loaded(request, tmp_path_factory, prefect_api):
     """The sample months loaded once into a warehouse of each backend."""
     folder = tmp_path_factory.mktemp(request.param)
     url, cleanup = make_warehouse(request.param, folder)
     where = dict(workdir=str(folder / "var"), warehouse_url=url)
-    ingest_reference(**where)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
     result = ingest_police_uk(source=str(SAMPLE_ZIP), **where)
     yield {"url": url, "where": where, "result": result, "folder": folder}
     cleanup()

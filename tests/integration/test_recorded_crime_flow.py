@@ -13,12 +13,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.ingest_recorded_crime import SAMPLE_SOURCE, ingest_recorded_crime
+from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
 from tasks.report import FeedFailed
-from tests.conftest import make_warehouse, query
+from tasks.sample import SAMPLE_SOURCES
+from tests.conftest import BACKENDS, SAMPLE_REFERENCE, make_warehouse, query
 from tests.survey_fixtures import text_values_in_warehouse
 
+SAMPLE_SOURCE = str(SAMPLE_SOURCES["recorded_crime_source"])
 pytestmark = pytest.mark.usefixtures("prefect_api")
 MONTHS = ["2019-04", "2019-05", "2019-06"]
 
@@ -28,13 +30,13 @@ def raw_rows(month: str) -> list[dict]:
         return list(csv.DictReader(io.TextIOWrapper(archive.open(f"recorded_crime_{month}.csv"), encoding="utf-8")))
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def loaded(request, tmp_path_factory, prefect_api):
     folder = tmp_path_factory.mktemp(request.param)
     url, cleanup = make_warehouse(request.param, folder)
     where = dict(workdir=str(folder / "var"), warehouse_url=url)
-    ingest_reference(**where)
-    result = ingest_recorded_crime(months=f"{MONTHS[0]}:{MONTHS[-1]}", **where)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
+    result = ingest_recorded_crime(source=SAMPLE_SOURCE, months=f"{MONTHS[0]}:{MONTHS[-1]}", **where)
     yield {"url": url, "where": where, "result": result, "folder": folder}
     cleanup()
 
@@ -103,7 +105,7 @@ def test_bad_rows_are_quarantined_with_their_rule_and_the_rest_load(loaded, tmp_
     (rows_in, curated, quarantined), = query(loaded["url"], "select rows_in, rows_curated, rows_quarantined from etl_load_log "
                                                             "where period = '2019-05' order by finished_at desc limit 1")
     assert (rows_in, curated, quarantined) == (len(rows), len(rows) - 7, 7)
-    ingest_recorded_crime(months="2019-05", **loaded["where"])   # the clean extract replaces it
+    ingest_recorded_crime(source=SAMPLE_SOURCE, months="2019-05", **loaded["where"])   # the clean extract replaces it
     assert query(loaded["url"], "select count(*) from quarantine_recorded_crime") == [(0,)]
 
 

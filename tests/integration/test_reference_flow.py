@@ -10,15 +10,14 @@ import pytest
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_reference import ingest_reference
 from tasks.report import FeedFailed
-from tests.conftest import SAMPLE, SAMPLE_ZIP, SHARED_REAL, query
+from tests.conftest import SAMPLE, SAMPLE_REFERENCE, SAMPLE_ZIP, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-NATIONAL = SHARED_REAL / "ons_lookups"
 
 
 def test_the_bundled_slice_gives_lancashire_941_lsoas_285_wards_3_bcus(tmp_path):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
-    result = ingest_reference(workdir=str(tmp_path / "var"), warehouse_url=url)
+    result = ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path / "var"), warehouse_url=url)
     assert {f["feed"] for f in result["files"] if f["status"] == "loaded"} == {
         "ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces", "ons_population",
         "css_weights_policeuk", "offence_classification", "serious_violence_rules", "threat_ranking", "age_bands"}
@@ -35,11 +34,10 @@ def test_the_bundled_slice_gives_lancashire_941_lsoas_285_wards_3_bcus(tmp_path)
         assert rows_in == curated + quarantined
 
 
-@pytest.mark.skipif(not NATIONAL.exists(), reason="needs shared/data/real beside the repository")
-def test_national_files_as_ons_publishes_them_pick_the_newest_vintage(tmp_path):
+def test_national_files_as_ons_publishes_them_pick_the_newest_vintage(tmp_path, national_lookups):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
-    result = ingest_reference(source=str(NATIONAL), **where)
+    result = ingest_reference(source=str(national_lookups), **where)
     assert any("using 135.csv (LSOA11/WD19/LAD19), not 168.csv" in n for n in result["notes"])
     assert query(url, "select count(*) from dim_geography") == [(34753,)]
     assert query(url, "select count(*) from dim_geography where force = 'lancashire'") == [(941,)]

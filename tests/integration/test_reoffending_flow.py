@@ -15,14 +15,14 @@ import pytest
 
 from flows.ingest_moj_reoffending import ingest_moj_reoffending
 from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
-from tests.conftest import SAMPLE, SHARED_REAL, assert_marts_identical, query
+from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
-SERIES = SHARED_REAL / "moj_reoffending" / "proven_reoffending_data.csv"
+SERIES = SAMPLE / "moj_reoffending" / "proven_reoffending_data.csv"  # the real national series, bundled
 TOOL = SAMPLE / "moj_reoffending" / "reoffending_geographic_tool_GENERATED.xlsx"
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def backend(request, reoffending_loaded):
     return reoffending_loaded[request.param]
 
@@ -117,7 +117,7 @@ def test_reloading_changes_nothing(backend, cohort_extracts):
     content = "select period_start, geography, adult_juvenile, offenders, reoffenders from mart_reoffending_rate"
     cohort_content = "select cohort_start, count(*), count(distinct offender_key) from fact_reoffending_cohort group by 1 order by 1"
     before, cohorts_before = sorted(query(backend["url"], content), key=str), query(backend["url"], cohort_content)
-    ingest_moj_reoffending(**backend["where"])
+    ingest_moj_reoffending(source=str(SAMPLE / "moj_reoffending"), **backend["where"])
     ingest_reoffending_cohort(source=str(cohort_extracts[1]), **backend["where"])
     assert sorted(query(backend["url"], content), key=str) == before
     assert query(backend["url"], cohort_content) == cohorts_before and all(n == d for _, n, d in cohorts_before)

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tasks.settings import get_settings
-from tests.conftest import PG_BASE, SAMPLE, SAMPLE_ZIP, drop_postgres_schema, postgres_schema_url, run_cli
+from tests.conftest import PG_BASE, SAMPLE, SAMPLE_REFERENCE, SAMPLE_ZIP, drop_postgres_schema, postgres_schema_url, run_cli
 from warehouse.roles import identifier
 
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres]
@@ -41,12 +41,12 @@ def secured(tmp_path_factory):
     itk = workdir / "itk"
     with zipfile.ZipFile(SAMPLE / "itk" / "itk_lancashire_talking_2020_GENERATED.zip") as archive:
         archive.extract("itk_lancashire_talking_20200131.csv", itk)  # one export is enough to use the key
-    for args in (["ingest", "reference"], ["ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--months", "2019-12"],
+    for args in (["ingest", "reference", "--source", SAMPLE_REFERENCE], ["ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--months", "2019-12"],
                  ["ingest", "itk", "--source", str(itk)], ["build-marts"], ["report"]):
         runs.append(run_cli(*args, "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir, **env))
         assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
     down = role_url(loader, schema, PASSWORD, port=5999)  # nothing listens: the run fails on connecting
-    runs.append(run_cli("ingest", "police-uk", "--workdir", str(workdir), "--warehouse-url", down, cwd=workdir, **env))
+    runs.append(run_cli("ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--workdir", str(workdir), "--warehouse-url", down, cwd=workdir, **env))
     assert runs[-1].returncode == 1
     yield workdir, schema, loader, analyst, runs
     engine = sa.create_engine(PG_BASE)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from flows.ingest_trading_standards import ingest_trading_standards
-from tests.conftest import assert_marts_identical, query
+from tests.conftest import BACKENDS, assert_marts_identical, query
 from tests.integration.conftest import WAVES, load_backends
 from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
@@ -32,14 +32,13 @@ def raw_frame(path: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, survey_waves, prefect_api) -> dict:
     """Each backend with reference and the three waves loaded."""
-    out, cleanups = load_backends(tmp_path_factory, "waves",
+    backends = load_backends(tmp_path_factory, "waves",
                                   lambda where: ingest_trading_standards(source=str(survey_waves[0].parent), **where))
-    yield out
-    for cleanup in cleanups:
-        cleanup()
+    yield backends
+    backends.close()
 
 
-@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def backend(request, loaded):
     return loaded[request.param]
 
