@@ -72,8 +72,8 @@ def ingest_ho_csp(
         replaces that year. Negative counts (recording corrections) are kept and reported.
         Required.
     """
-    logger = get_run_logger()
     source = require_source(source, "source", "a folder, file or .zip of the Home Office CSP tables (xlsx or CSV)")
+    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         files = find_tables(source)

@@ -49,9 +49,9 @@ def ingest_police_uk(
     incremental: process only files that are new or changed since their partition's last load
         (the monthly run over a 36-month archive then reads one month, not 36).
     """
-    logger = get_run_logger()
     if not fetch_month:
         source = require_source(source, "source", "a folder, file or .zip of YYYY-MM-<force>-street.csv (or set `fetch_month`)")
+    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         if fetch_month:

@@ -41,8 +41,8 @@ def ingest_recorded_crime(
     force: the police.uk slug of the force that sent them.
     months: 'YYYY-MM' or 'YYYY-MM:YYYY-MM' (inclusive); every month in the source when empty.
     """
-    logger = get_run_logger()
     source = require_source(source, "source", "a folder, file or .zip of recorded_crime_YYYY-MM.csv extracts")
+    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     try:
         files = find_extract_files(source, force, months)

@@ -62,8 +62,8 @@ def ingest_reference(
         What the source lacks (BCU grouping, force list, population, weights, ranking) comes
         from the configured reference folder.
     """
-    logger = get_run_logger()
     source = require_source(source, "source", "a folder of the ONS lookup CSVs")
+    logger = get_run_logger()
     settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
     source_dir = Path(source)
     try:

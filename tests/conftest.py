@@ -33,7 +33,7 @@ CLI = str(Path(sys.executable).parent / "csp-pipeline")  # the venv running the 
 PG_BASE = os.environ.get("CSP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-SLOW_MARKERS = ("server", "browser", "crash", "national")
+SLOW_MARKERS = ("server", "browser", "crash", "national", "system")
 
 
 def postgres_unreachable(base: str = PG_BASE) -> str | None:
@@ -79,9 +79,42 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"SKIPPED {count} test(s): {reason.removeprefix('Skipped: ')}")
 
 
+def start_prefect_server(home: Path) -> tuple[subprocess.Popen, str]:
+    """`prefect server start` on a free 127.0.0.1 port with its own home and SQLite database: (process, API url)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return server, f"http://127.0.0.1:{port}/api"
+
+
+def wait_for_prefect(api: str, server: subprocess.Popen | None = None, seconds: float = 180) -> None:
+    """Return once the API answers /health; fail the test if it never does (or its process exits)."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert server is None or server.poll() is None, "prefect server exited"
+        time.sleep(0.5)
+    pytest.fail(f"the prefect server at {api} did not answer /health in {seconds:.0f} s")
+
+
 @pytest.fixture(scope="session")
 def prefect_api():
-    """One temporary Prefect server for the whole session."""
+    """One temporary Prefect server per test process (a server shared by the xdist workers, tried, made the
+    run slower: its one process and SQLite file serialise both workers' flow runs)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):

@@ -76,19 +76,23 @@ def assert_agree(workdir: Path, url: str) -> list[str]:
     return done
 
 
-def crash_then_rerun(workdir: Path, url: str, point: str, where: str, recovery: str) -> None:
-    """The reference loaded, an ingest killed at `point`, then the checks: the next run's recovery did
-    what it should and lake, warehouse and load log agree; then a clean run loads every row."""
-    from flows.ingest_police_uk import ingest_police_uk
+def load_reference(workdir: Path, url: str) -> None:
+    """The sample reference into a workdir and warehouse, in this process (only the killed ingest needs a child)."""
     from flows.ingest_reference import ingest_reference
 
-    where_to = dict(workdir=str(workdir), warehouse_url=url)
-    ingest_reference(source=SAMPLE_REFERENCE, **where_to)  # in this process: the kill needs only the ingest in a child
+    ingest_reference(source=SAMPLE_REFERENCE, workdir=str(workdir), warehouse_url=url)
+
+
+def crash_then_rerun(workdir: Path, url: str, point: str, where: str, recovery: str) -> None:
+    """On a workdir and warehouse holding the reference: an ingest killed at `point`, then the checks (the
+    next run's recovery did its part; lake, warehouse and load log agree); then a clean run loads every row."""
+    from flows.ingest_police_uk import ingest_police_uk
+
     done = ingest(workdir, url, crash=point)
     assert done.returncode == -signal.SIGKILL, f"not killed at {point} ({where}): {done.returncode} {done.stderr[-2000:]}"
     recovered = assert_agree(workdir, url)
     assert any(recovery in r for r in recovered), (point, recovered)
-    ingest_police_uk(source=str(SAMPLE_ZIP), months=MONTHS, **where_to)
+    ingest_police_uk(source=str(SAMPLE_ZIP), months=MONTHS, workdir=str(workdir), warehouse_url=url, rebuild_marts=False)
     assert assert_agree(workdir, url) == []  # nothing left to recover after a clean run
     assert lake_rows(workdir, "curated") == expected_rows()
 

@@ -40,6 +40,7 @@ def demo(tmp_path_factory, prefect_api) -> Path:
     return folder
 
 
+@pytest.mark.system
 def test_demo_runs_the_assessment_and_says_where_things_are(demo):
     out = (demo / "stdout.txt").read_text(encoding="utf-8")
     assert "64,338 rows in = 64,338 curated + 0 quarantined" in out
@@ -54,6 +55,7 @@ def test_demo_runs_the_assessment_and_says_where_things_are(demo):
     assert f"report             15 pages in {demo / 'var' / 'report'}" in out
 
 
+@pytest.mark.system
 def test_no_personal_data_from_any_input_reaches_the_warehouse_or_the_lake(demo):
     pii = sample_pii()
     assert len(pii) > 50_000
@@ -64,6 +66,15 @@ def test_no_personal_data_from_any_input_reaches_the_warehouse_or_the_lake(demo)
     assert not [v for v in list(pii)[:5000] if v in report]
 
 
+@pytest.mark.parametrize("feed", ["reference", "police-uk", "recorded-crime", "ho-csp", "itk", "trading-standards",
+                                  "moj-reoffending", "reoffending-cohort"])
+def test_an_ingest_without_a_source_is_refused_before_anything_runs(tmp_path, feed):
+    done = subprocess.run([CLI, "ingest", feed, "--workdir", str(tmp_path / "wd")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--source" in done.stderr, done.stderr
+    assert not (tmp_path / "wd").exists()
+
+
+@pytest.mark.system
 def test_environment_settings_apply_and_a_bad_source_exits_non_zero(tmp_path):
     lake = tmp_path / "elsewhere"
     done = run_cli("ingest", "reference", "--source", SAMPLE_REFERENCE, cwd=tmp_path, CSP_LAKE_DIR=str(lake), CSP_WORKDIR=str(tmp_path / "wd"))
@@ -87,6 +98,7 @@ def pack(demo) -> Path:
     return demo / "var" / "report"
 
 
+@pytest.mark.system
 def test_fifteen_pages_each_with_every_figure_and_its_provenance(pack):
     pages = sorted(p.name for p in pack.glob("*.html"))
     assert len(pages) == 15 and "index.html" in pages and "profile-blackpool.html" in pages
@@ -100,6 +112,7 @@ def test_fifteen_pages_each_with_every_figure_and_its_provenance(pack):
     assert all(h in profile for h in HEADINGS) and "Preston" in profile
 
 
+@pytest.mark.system
 def test_pages_ask_nothing_of_the_network(pack):
     for page in pack.glob("*.html"):
         html = page.read_text(encoding="utf-8")
@@ -107,6 +120,7 @@ def test_pages_ask_nothing_of_the_network(pack):
         assert "<script" not in html and "@import" not in html
 
 
+@pytest.mark.system
 def test_every_figure_has_its_data_as_csv_with_the_mart_named(pack):
     index = (pack / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="(data/[^"]+\.csv)"', index)
@@ -117,6 +131,7 @@ def test_every_figure_has_its_data_as_csv_with_the_mart_named(pack):
         assert rows and rows[0]["mart"].startswith("mart_"), link
 
 
+@pytest.mark.system
 def test_suppressed_cells_show_as_suppressed_never_zero(pack):
     # Ribble Valley's pupils split by indicator leave denominators under 10 in some cells
     rows = list(csv.DictReader(open(pack / "data" / "profile-ribble-valley-e10-young-persons.csv", encoding="utf-8")))
@@ -162,6 +177,7 @@ def test_every_page_renders_in_headless_chromium_with_the_network_refused(pack, 
     assert not failed and not refused, (failed, refused)
 
 
+@pytest.mark.system
 def test_the_data_dictionary_describes_every_table_and_column_of_the_demo_warehouse(demo, tmp_path):
     out = tmp_path / "dictionary.md"
     done = subprocess.run([CLI, "docs", "--out", str(out)], cwd=demo, capture_output=True, text=True, timeout=120)

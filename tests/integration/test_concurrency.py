@@ -11,11 +11,11 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import BACKENDS, CLI, SAMPLE_REFERENCE, SAMPLE_ZIP, make_warehouse, run_cli
-from tests.integration.crash_runs import expected_rows
+from tests.conftest import BACKENDS, CLI, SAMPLE_ZIP, make_warehouse
+from tests.integration.crash_runs import expected_rows, load_reference
 from warehouse.engine import open_engine
 
-pytestmark = pytest.mark.usefixtures("prefect_api")
+pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.system]
 
 
 def start_ingest(workdir, url: str, months: str) -> subprocess.Popen:
@@ -32,7 +32,7 @@ def start_ingest(workdir, url: str, months: str) -> subprocess.Popen:
 def warehouse(request, tmp_path):
     """A warehouse with the reference geography loaded: (workdir, url)."""
     url, cleanup = make_warehouse(request.param, tmp_path)
-    assert run_cli("ingest", "reference", "--source", SAMPLE_REFERENCE, "--workdir", str(tmp_path), "--warehouse-url", url, cwd=tmp_path).returncode == 0
+    load_reference(tmp_path, url)
     yield tmp_path, url
     cleanup()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_warehouse
-from tests.integration.crash_runs import POSTGRES_KILLS, crash_then_rerun
+from tests.integration.crash_runs import POSTGRES_KILLS, crash_then_rerun, load_reference
 
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres, pytest.mark.crash]
 
@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres, pyte
 def test_a_kill_on_postgres_loses_nothing(tmp_path, point, where, recovery):
     url, cleanup = make_warehouse("postgres", tmp_path)
     try:
+        load_reference(tmp_path, url)
         crash_then_rerun(tmp_path, url, point, where, recovery)
     finally:
         cleanup()

@@ -116,6 +116,7 @@ def test_reloading_the_exports_changes_nothing(backend, exports):
     assert all("versions applied=0 " in f["message"] for f in result["files"])
 
 
+@pytest.mark.slow
 def test_an_older_export_loaded_after_a_newer_one_leaves_the_newer_answers(tmp_path, exports, loaded):
     url, cleanup = make_warehouse("duckdb", tmp_path)
     try:

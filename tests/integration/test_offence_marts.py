@@ -251,6 +251,7 @@ def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extra
     assert got == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_reloading_the_same_extracts_changes_nothing(warehouses, backend, tmp_path):
     url = warehouses[backend]["url"]

@@ -26,23 +26,26 @@ from flows.ingest_trading_standards import ingest_trading_standards
 from flows.strategic_assessment import AssessmentFailed, strategic_assessment
 from tasks.report import FeedFailed
 from tasks.sample import sample_sources
-from tests.conftest import REPO, SAMPLE_REFERENCE, SAMPLE_ZIP, query
+from tests.conftest import REPO, SAMPLE_REFERENCE, SAMPLE_ZIP, query, start_prefect_server, wait_for_prefect
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
+@pytest.mark.system
 def test_one_feed_failing_does_not_stop_the_others(tmp_path, itk_exports, survey_waves):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     sources = sample_sources() | dict(police_uk_source=str(tmp_path / "missing"), itk_source=str(itk_exports[0]),
                                       trading_standards_source=str(survey_waves[-1]))
     with pytest.raises(AssessmentFailed) as err:
-        strategic_assessment(**sources, months="2019-12", workdir=str(tmp_path / "var"), warehouse_url=url)
+        strategic_assessment(**sources, months="2019-12", workdir=str(tmp_path / "var"), warehouse_url=url,
+                             feeds=["reference", "police_uk", "recorded_crime", "ho_csp", "itk", "trading_standards"])
     assert "police_uk" in str(err.value) and "source not found" in str(err.value)
     assert query(url, "select count(*) from dim_geography") == [(941,)]          # reference still loaded
     assert query(url, "select count(*) from fact_recorded_crime") == [(11700,)]   # the next feeds still ran
     assert query(url, "select count(distinct wave) from fact_young_persons_response") == [(1,)]
     assert query(url, "select count(*) > 0 from mart_community_issues") == [(True,)]
     assert sorted(query(url, "select distinct source from mart_crime_trend")) == [("force_extract",), ("ho_csp",)]
+    assert query(url, "select count(*) from etl_load_log where feed like '%reoffending%'") == [(0,)]  # not in `feeds`
 
 
 FEED_FLOWS = {
@@ -54,8 +57,9 @@ FEED_FLOWS = {
 
 @pytest.mark.parametrize("feed", FEED_FLOWS)
 def test_a_feed_without_a_source_fails_naming_it_and_touches_nothing(tmp_path, feed):
+    # The flow's own body (.fn): the check comes first; the deployment test runs it as a real flow run.
     with pytest.raises(MissingSource, match="set the `source` parameter"):
-        FEED_FLOWS[feed](source=None, workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+        FEED_FLOWS[feed].fn(source=None, workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
     assert list(tmp_path.iterdir()) == []  # no warehouse, no workdir: the bundled sample was not loaded either
 
 
@@ -69,6 +73,7 @@ def test_the_assessment_without_sources_fails_naming_each_before_loading_anythin
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
@@ -92,6 +97,7 @@ def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
         ("loaded",), ("failed",)]
 
 
+@pytest.mark.slow
 def test_the_lake_reads_as_a_hive_partitioned_dataset_matching_the_warehouse(tmp_path):
     import pyarrow.dataset as ds
 
@@ -121,6 +127,7 @@ def archive_server(tmp_path):
     httpd.server_close()
 
 
+@pytest.mark.system
 def test_fetching_a_month_archive_over_http_runs_the_feed(tmp_path, archive_server, monkeypatch):
     monkeypatch.setenv("CSP_POLICE_UK_BASE_URL", archive_server)
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
@@ -176,33 +183,11 @@ def test_prefect_deploy_registers_the_deployments(deployed):
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory):
-    """A real `prefect server start` on 127.0.0.1 with its own home and database, and `prefect deploy --all`
-    run against it as the README tells an operator: (api url, environment, prefect command); stopped afterwards."""
-    import socket
-    import time
-
-    import httpx
-
-    home = tmp_path_factory.mktemp("prefect-home")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    api = f"http://127.0.0.1:{port}/api"
+    """A real `prefect server start` of its own (work pools and deployments kept apart from the other tests), and
+    `prefect deploy --all` run against it as the README tells an operator: (api url, environment, prefect command)."""
+    server, api = start_prefect_server(tmp_path_factory.mktemp("prefect-home"))
     try:
-        for _ in range(240):
-            try:
-                if httpx.get(f"{api}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, "prefect server exited"
-            time.sleep(0.5)
-        else:
-            pytest.fail("prefect server did not answer on /api/health in 120 s")
+        wait_for_prefect(api, server)
         yield (api, *deploy_all(api))
     finally:
         server.terminate()

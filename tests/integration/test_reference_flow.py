@@ -34,6 +34,7 @@ def test_the_bundled_slice_gives_lancashire_941_lsoas_285_wards_3_bcus(tmp_path)
         assert rows_in == curated + quarantined
 
 
+@pytest.mark.national
 def test_national_files_as_ons_publishes_them_pick_the_newest_vintage(tmp_path, national_lookups):
     url = f"duckdb:///{tmp_path / 'w.duckdb'}"
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)

@@ -113,6 +113,7 @@ def test_cohort_profile_and_reoffence_mix_match_pandas(backend, cohort_extracts)
     assert mix == listed.to_dict()
 
 
+@pytest.mark.slow
 def test_reloading_changes_nothing(backend, cohort_extracts):
     content = "select period_start, geography, adult_juvenile, offenders, reoffenders from mart_reoffending_rate"
     cohort_content = "select cohort_start, count(*), count(distinct offender_key) from fact_reoffending_cohort group by 1 order by 1"
