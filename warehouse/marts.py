@@ -1,8 +1,13 @@
 """Marts: SQL files in marts/, rebuilt in dependency order, identical on DuckDB and PostgreSQL.
 
 Each file is one SELECT (import CTEs first, `select * from final` last) with header comments:
+  -- grain: source, force, ...  (the columns that identify a row; checked unique after each build)
   -- depends_on: other_mart     (built first)
+  -- uses: street_crime_areas   (a shared model in marts/shared/, injected as a CTE: the counting
+                                 rules and the area fan-out are written once)
   -- feeds: police_uk_street    (rebuilt when that feed loads)
+After its SELECT, a mart's statistics and disclosure control are finished in Python
+(`warehouse.finishing`): intervals, tests, secondary suppression.
 """
 
 from __future__ import annotations
@@ -14,6 +19,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 MARTS_DIR = Path(__file__).parent / "marts"
+SHARED_DIR = MARTS_DIR / "shared"
+
+
+class MartGrainError(RuntimeError):
+    """A mart holds two rows for one value of its declared grain."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,20 @@ class Mart:
     sql: str
     depends_on: tuple[str, ...]
     feeds: tuple[str, ...]
+    grain: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+
+    def select(self, shared_dir: Path = SHARED_DIR) -> str:
+        """The mart's SELECT with each shared model it uses injected as the first CTEs."""
+        body = self.sql.strip().rstrip(";")
+        if not self.uses:
+            return body
+        ctes = [f"{name} as (\n{(shared_dir / f'{name}.sql').read_text(encoding='utf-8').strip().rstrip(';')}\n)"
+                for name in self.uses]
+        injected, found = re.subn(r"^with\s*$", lambda _: "with\n\n" + ",\n\n".join(ctes) + ",", body, count=1, flags=re.M)
+        if not found:
+            raise ValueError(f"{self.name} uses shared models but has no 'with' line to add them to")
+        return injected
 
 
 def _header_list(sql: str, key: str) -> tuple[str, ...]:
@@ -36,7 +60,8 @@ def discover_marts(folder: Path = MARTS_DIR) -> dict[str, Mart]:
     marts = {}
     for path in sorted(folder.glob("*.sql")):
         sql = path.read_text(encoding="utf-8")
-        marts[path.stem] = Mart(path.stem, sql, _header_list(sql, "depends_on"), _header_list(sql, "feeds"))
+        marts[path.stem] = Mart(path.stem, sql, _header_list(sql, "depends_on"), _header_list(sql, "feeds"),
+                                _header_list(sql, "grain"), _header_list(sql, "uses"))
     return marts
 
 
@@ -73,17 +98,30 @@ def build_order(marts: dict[str, Mart], feeds: list[str] | None = None) -> list[
     return order
 
 
+def check_grain(conn: sa.Connection, mart: Mart) -> None:
+    """Fail the build, naming the mart and the key, if two rows share one value of the grain."""
+    if not mart.grain:
+        return
+    cols = ", ".join(mart.grain)
+    row = conn.execute(sa.text(f"select {cols}, count(*) from {mart.name} group by {cols} having count(*) > 1 limit 1")).first()
+    if row is not None:
+        key = dict(zip(mart.grain, row[:-1]))
+        raise MartGrainError(f"{mart.name}: {row[-1]} rows share its grain ({cols}): {key}")
+
+
 def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str | None = None) -> list[str]:
     """Drop and recreate the marts in one transaction, so readers never see half a rebuild
-    (the analyst role's reads are granted again inside it)."""
+    (the analyst role's reads are granted again inside it); each is finished and its grain checked."""
+    from warehouse.finishing import finish_mart
     from warehouse.roles import grant_analyst_reads
 
     marts = discover_marts()
     names = build_order(marts, feeds)
     with engine.begin() as conn:
         for name in names:
-            body = marts[name].sql.strip().rstrip(";")
             conn.execute(sa.text(f"drop table if exists {name}"))
-            conn.execute(sa.text(f"create table {name} as\n{body}"))
+            conn.execute(sa.text(f"create table {name} as\n{marts[name].select()}"))
+            finish_mart(conn, name)
+            check_grain(conn, marts[name])
         grant_analyst_reads(conn, analyst)
     return names

@@ -16,6 +16,7 @@ import pytest
 from flows.ingest_itk import ingest_itk
 from flows.ingest_reference import ingest_reference
 from tests.conftest import BACKENDS, SAMPLE_REFERENCE, assert_marts_identical, make_warehouse, query
+from tests.disclosure_attack import hierarchy_relations, recovered
 from tests.integration.conftest import load_backends
 from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
@@ -172,8 +173,8 @@ def test_community_issues_match_pandas_on_the_raw_exports(backend, exports):
     long["points"] = 6 - long["slot"].str[-1].astype(int)
     long["category"] = long["issue"].str.split(": ").str[0]
     mart = pd.DataFrame(query(backend["url"], "select area_level, area_code, issue_category, issue_detail, responses, "
-                                              "total_responses, priority_score, suppressed from mart_community_issues"),
-                        columns=["level", "code", "category", "detail", "responses", "total", "score", "suppressed"])
+                                              "total_responses, priority_score, suppressed, suppression from mart_community_issues"),
+                        columns=["level", "code", "category", "detail", "responses", "total", "score", "suppressed", "kind"])
     for level, key in [("county", None), ("bcu", "bcu"), ("authority", "authority_name"), ("ward", "ward_code")]:
         area = (lambda f: pd.Series("all", index=f.index)) if key is None else (lambda f, k=key: f[k])
         totals = latest.groupby(area(latest)).size()
@@ -185,17 +186,42 @@ def test_community_issues_match_pandas_on_the_raw_exports(backend, exports):
         for r in rows.itertuples():
             name = {"county": "all", "authority": authority_names.get(r.code)}.get(level, r.code)
             total = int(totals.get(name, 0))
-            if total < 10:
-                assert r.suppressed and pd.isna(r.responses), (level, name)
-                continue
             n, score = cats.loc[(name, r.category)] if (name, r.category) in cats.index else (0, 0)
+            # primary suppression: exactly the cells of 1-9 responses, or in an area of 1-9
+            assert (r.kind == "primary") == (1 <= total <= 9 or 1 <= n <= 9), (level, name, r.category)
+            if r.suppressed:
+                assert pd.isna(r.responses) and pd.isna(r.score), (level, name)
+                assert pd.isna(r.total) or r.total == total
+                continue
             assert (r.total, r.responses, r.score) == (total, n, score), (level, name, r.category)
             checked += 1
         assert checked > 0
     details = long.groupby(["issue"]).agg(n=("response_id", "size"), score=("points", "sum"))
     county = mart[(mart["level"] == "county") & mart["detail"].notna()]
-    for r in county.itertuples():
+    for r in county[~county["suppressed"]].itertuples():
         assert (r.responses, r.score) == tuple(details.loc[f"{r.category}: {r.detail}"]), r.detail
+
+
+def test_no_suppressed_issue_count_can_be_recovered_by_differencing(backend):
+    dim = lancashire_dim().to_pandas()[["ward_code", "authority_code", "bcu"]].drop_duplicates()
+    county = ("county", "E23000003")
+    edges = [(("ward", w), ("authority", a)) for w, a in zip(dim["ward_code"], dim["authority_code"])]
+    for a, b in set(zip(dim["authority_code"], dim["bcu"])):
+        edges += [(("authority", a), ("bcu", b)), (("authority", a), county)]
+    edges += [(("bcu", b), county) for b in set(dim["bcu"])]
+    rows = query(backend["url"], "select area_level, area_code, issue_category, issue_detail, responses, total_responses, "
+                                 "suppression from mart_community_issues")
+    cells = {((r[0], r[1]), (r[2], r[3])): r[4:] for r in rows}
+    kinds = [v[2] for v in cells.values()]
+    assert kinds.count("primary") > 0 and kinds.count("secondary") > 0
+    relations = hierarchy_relations(set(cells), edges, {k[1] for k in cells})
+    assert recovered({k: v[0] for k, v in cells.items()}, relations) == set()
+    totals = {(area, "total"): v[1] for (area, _), v in cells.items()}
+    total_relations = hierarchy_relations(set(totals), edges, {"total"})
+    assert recovered(totals, total_relations) == set()
+    # the attack bites: with the primary cells alone hidden, some come back
+    primary_only = {k: (None if v[2] == "primary" else 1) for k, v in cells.items()}
+    assert recovered(primary_only, relations)
 
 
 @pytest.mark.postgres

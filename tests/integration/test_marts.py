@@ -16,8 +16,9 @@ from warehouse.load import bulk_insert_arrow
 from warehouse.marts import build_marts, build_order, discover_marts
 
 
-def fact_rows(specs) -> pa.Table:
-    """Curated rows from (month, crime_type, authority, bcu, out_of_area, has_location, count)."""
+def fact_rows(specs, repeats: int = 0, asb: int = 0) -> pa.Table:
+    """Curated rows from (month, crime_type, authority, bcu, out_of_area, has_location, count), then
+    `repeats` more rows repeating the last row's Crime ID and `asb` ASB rows (no ID) in April 2020."""
     rows = []
     for month, crime_type, authority, bcu, out_of_area, located, count in specs:
         for _ in range(count):
@@ -30,22 +31,29 @@ def fact_rows(specs) -> pa.Table:
                 "authority_code": {"Blackburn with Darwen": "E06000008", "Preston": "E07000123", "Wigan": "E08000010"}.get(authority),
                 "authority_name": authority, "bcu": bcu, "source_row": n, "source_sha256": "f" * 64, "run_id": "r",
             })
+    for k in range(repeats):
+        rows.append(rows[-1 - k] | {"crime_id_occurrence": 2 + k, "crime_id_repeats": 1 + repeats, "source_row": len(rows) + 1})
+    for _ in range(asb):
+        rows.append(rows[0] | {"month": dt.date(2020, 4, 1), "crime_id": None, "crime_id_occurrence": None,
+                               "crime_id_repeats": None, "crime_type": "Anti-social behaviour", "is_asb": True,
+                               "source_row": len(rows) + 1})
     return pa.Table.from_pylist(rows, schema=CURATED_SCHEMA)
 
 
 FIXTURE = [
-    (dt.date(2019, 5, 1), "Burglary", "Blackburn with Darwen", "East", False, True, 2),
-    (dt.date(2020, 2, 1), "Burglary", "Blackburn with Darwen", "East", False, True, 1),
-    (dt.date(2020, 4, 1), "Burglary", "Blackburn with Darwen", "East", False, True, 1),
+    (dt.date(2019, 4, 1), "Burglary", "Blackburn with Darwen", "East", False, True, 2),
+    (dt.date(2019, 5, 1), "Burglary", "Blackburn with Darwen", "East", False, True, 1),
+    (dt.date(2019, 6, 1), "Robbery", "Preston", "South", False, True, 1),
     (dt.date(2020, 4, 1), "Robbery", "Preston", "South", False, True, 1),
     (dt.date(2020, 4, 1), "Robbery", "Wigan", None, True, True, 1),
     (dt.date(2020, 6, 1), "Drugs", None, None, False, False, 1),
+    (dt.date(2020, 4, 1), "Burglary", "Blackburn with Darwen", "East", False, True, 1),
 ]
 
 
 def trend(url: str) -> dict:
     rows = query(url, "select area_level, area_name, financial_year, crime_type, crimes, previous_year_crimes, "
-                      "change, change_ratio, months_covered from mart_crime_trend")
+                      "change, change_ratio, months_covered, comparable_months, change_basis from mart_crime_trend")
     return {r[:4]: r[4:] for r in rows}
 
 
@@ -53,23 +61,32 @@ def test_mart_crime_trend_matches_a_hand_computed_answer(warehouse_url):
     engine = open_engine(warehouse_url)
     ensure_schema(engine)
     with engine.begin() as conn:
-        bulk_insert_arrow(conn, "fact_street_crime", fact_rows(FIXTURE), CURATED_SCHEMA.names)
+        # the last burglary's Crime ID is published twice more: it counts once; 2 ASB rows count as 2
+        bulk_insert_arrow(conn, "fact_street_crime", fact_rows(FIXTURE, repeats=2, asb=2), CURATED_SCHEMA.names)
     assert build_marts(engine)[0] == "mart_crime_trend"
     engine.dispose()
     got = trend(warehouse_url)
-    # county: every row; FY 2019/20 has May and Feb, FY 2020/21 has Apr and Jun
-    assert got[("county", "Lancashire", "2019/20", "Burglary")] == (3, None, None, None, 2)
-    assert got[("county", "Lancashire", "2020/21", "Burglary")] == (1, 3, -2, pytest.approx(-2 / 3), 2)
-    assert got[("county", "Lancashire", "2020/21", "Robbery")] == (2, 0, 2, None, 2)
-    assert got[("county", "Lancashire", "2020/21", "Drugs")] == (1, 0, 1, None, 2)
-    # BCU and authority: only rows located inside them (Wigan and the unlocated row are county only)
-    assert got[("bcu", "East", "2020/21", "Burglary")] == (1, 3, -2, pytest.approx(-2 / 3), 2)
-    assert got[("bcu", "South", "2020/21", "Robbery")] == (1, 0, 1, None, 2)
-    assert got[("authority", "Preston", "2019/20", "Robbery")] == (0, None, None, None, 2)
-    assert got[("authority", "Preston", "2020/21", "Robbery")] == (1, 0, 1, None, 2)
+    basis = "Apr, Jun of both years"  # 2019/20 has Apr, May, Jun; 2020/21 Apr, Jun: only Apr and Jun compare
+    assert got[("county", "Lancashire", "2019/20", "Burglary")] == (3, None, None, None, 3, None, None)
+    assert got[("county", "Lancashire", "2020/21", "Burglary")] == (1, 3, -1, pytest.approx(-0.5), 2, 2, basis)
+    assert got[("county", "Lancashire", "2020/21", "Robbery")] == (2, 1, 1, pytest.approx(1.0), 2, 2, basis)
+    assert got[("county", "Lancashire", "2020/21", "Drugs")] == (1, 0, 1, None, 2, 2, basis)
+    assert got[("county", "Lancashire", "2020/21", "Anti-social behaviour")] == (2, 0, 2, None, 2, 2, basis)
+    # BCU and authority: rows located inside them; Wigan (out of area) and the unlocated row fall to the remainder
+    assert got[("bcu", "East", "2020/21", "Burglary")] == (1, 3, -1, pytest.approx(-0.5), 2, 2, basis)
+    assert got[("bcu", "Not allocated to a BCU", "2020/21", "Robbery")] == (1, 0, 1, None, 2, 2, basis)
+    assert got[("authority", "Not allocated to an authority", "2020/21", "Drugs")] == (1, 0, 1, None, 2, 2, basis)
+    assert got[("authority", "Preston", "2019/20", "Robbery")] == (1, None, None, None, 3, None, None)
+    assert got[("authority", "Preston", "2020/21", "Robbery")] == (1, 1, 0, pytest.approx(0.0), 2, 2, basis)
     assert not any(k[1] == "Wigan" for k in got)
-    # a full grid: 1 county + 2 BCUs + 2 authorities, 2 years, 3 crime types
-    assert len(got) == 5 * 2 * 3
+    # a full grid: 1 county + 3 BCU rows + 3 authority rows (remainders included), 2 years, 4 types
+    assert len(got) == 7 * 2 * 4
+    # the parts add up to the whole at every level, for every year and category
+    for (level, name, year, crime_type), value in got.items():
+        if level == "county":
+            for part_level in ("bcu", "authority"):
+                parts = sum(v[0] for k, v in got.items() if k[0] == part_level and k[2:] == (year, crime_type))
+                assert parts == value[0], (part_level, year, crime_type)
 
 
 def insert_rows(engine, table: str, rows: list[dict]) -> None:
@@ -95,6 +112,15 @@ def load_fixture_reference(engine, with_drugs_weight: bool = False) -> None:
         for t, w in weights])
 
 
+def exact_poisson_limits(k: int) -> tuple[float, float]:
+    """The 95% limits for a Poisson mean given k events: P(X >= k) = 2.5% and P(X <= k) = 2.5%."""
+    from scipy.optimize import brentq
+    from scipy.stats import poisson
+
+    lower = 0.0 if k == 0 else brentq(lambda m: poisson.sf(k - 1, m) - 0.025, 1e-9, 10 * k + 10)
+    return lower, brentq(lambda m: poisson.cdf(k, m) - 0.025, 1e-9, 10 * k + 20)
+
+
 def test_rates_and_harm_match_a_hand_computed_answer(warehouse_url):
     engine = open_engine(warehouse_url)
     ensure_schema(engine)
@@ -104,15 +130,27 @@ def test_rates_and_harm_match_a_hand_computed_answer(warehouse_url):
     build_marts(engine)
     engine.dispose()
     rates = {r[:4]: r[4:] for r in query(warehouse_url, "select area_level, area_name, financial_year, measure, count, "
-                                                         "population, rate_per_1000, rank from mart_area_rates")}
-    assert rates[("authority", "Blackburn with Darwen", "2019/20", "all_crime")] == (3, 2000, pytest.approx(1.5), 1)
-    assert rates[("authority", "Preston", "2019/20", "all_crime")] == (0, 500, pytest.approx(0.0), 2)
-    assert rates[("county", "Lancashire", "2019/20", "all_crime")] == (3, 2500, pytest.approx(1.2), 1)
-    assert rates[("bcu", "East", "2019/20", "Burglary")] == (3, 2000, pytest.approx(1.5), 1)
+                                                         "located_count, population, rate_per_1000, rank, is_annualised "
+                                                         "from mart_area_rates")}
+    # 2019/20 holds 3 months (Apr-Jun): rates are annualised (x 12/3) and say so
+    assert rates[("authority", "Blackburn with Darwen", "2019/20", "all_crime")] == (3, 3, 2000, pytest.approx(6.0), 2, True)
+    assert rates[("authority", "Preston", "2019/20", "all_crime")] == (1, 1, 500, pytest.approx(8.0), 1, True)
+    assert rates[("county", "Lancashire", "2019/20", "all_crime")] == (4, 4, 2500, pytest.approx(6.4), 1, True)
+    assert rates[("bcu", "East", "2019/20", "Burglary")] == (3, 3, 2000, pytest.approx(6.0), 1, True)
     # an area missing an LSOA's estimate has no population and no rate, never a partial one
-    assert rates[("county", "Lancashire", "2020/21", "all_crime")] == (4, None, None, None)
-    assert rates[("authority", "Preston", "2020/21", "Robbery")] == (1, None, None, None)
-    assert rates[("authority", "Blackburn with Darwen", "2020/21", "all_crime")] == (1, 2000, pytest.approx(0.5), 1)
+    assert rates[("county", "Lancashire", "2020/21", "all_crime")] == (4, 2, None, None, None, True)
+    assert rates[("authority", "Preston", "2020/21", "Robbery")] == (1, 1, None, None, None, True)
+    assert rates[("authority", "Blackburn with Darwen", "2020/21", "all_crime")] == (1, 1, 2000, pytest.approx(3.0), 1, True)
+    # the remainder states the crimes no rate counts: Wigan (out of area) and the unlocated drugs crime
+    assert rates[("authority", "Not allocated to an authority", "2020/21", "all_crime")] == (2, 0, None, None, None, True)
+    interval = dict(((r[0], r[1]), r[2:]) for r in query(
+        warehouse_url, "select area_name, financial_year, rate_lower, rate_upper from mart_area_rates "
+                       "where measure = 'all_crime' and area_level = 'authority'"))
+    # the exact Poisson interval found by root-finding on the Poisson distribution, not chi-square tables
+    lower, upper = exact_poisson_limits(3)
+    assert interval[("Blackburn with Darwen", "2019/20")] == (pytest.approx(lower / 2000 * 1000 * 4), pytest.approx(upper / 2000 * 1000 * 4))
+    lower, upper = exact_poisson_limits(1)
+    assert interval[("Blackburn with Darwen", "2020/21")] == (pytest.approx(lower / 2000 * 1000 * 6), pytest.approx(upper / 2000 * 1000 * 6))
 
     harm = {r[:3]: r[3:] for r in query(warehouse_url, "select area_name, financial_year, category, crimes, volume_share, "
                                                         "harm, harm_share, unweighted_crimes, weights_version "
@@ -159,38 +197,67 @@ def test_duckdb_and_postgres_give_identical_facts_and_marts(both_loaded):
     assert {"mart_crime_trend", "mart_area_rates", "mart_crime_volume_harm", "mart_threat_ranking"} <= set(marts)
 
 
-def test_mart_crime_trend_equals_an_independent_pandas_computation(both_loaded):
+@pytest.fixture(scope="module")
+def raw_street() -> pd.DataFrame:
+    """The sample's street CSVs as published, counted by the rule with pandas alone: a crime is one
+    Crime ID per month (its first row), an ASB row (no ID) one incident; with each row's financial
+    year, and its authority and BCU from the reference CSVs ('unallocated' when unlocated or outside)."""
+    import zipfile
+
+    from tests.conftest import SAMPLE_ZIP
+
+    with zipfile.ZipFile(SAMPLE_ZIP) as archive:
+        frame = pd.concat(pd.read_csv(archive.open(n), dtype=str) for n in sorted(archive.namelist()) if n.endswith("street.csv"))
+    counted = frame[frame["Crime ID"].isna() | ~frame.duplicated(["Month", "Crime ID"])].copy()
+    lookup = pd.read_csv(SAMPLE / "reference" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv").set_index("LSOA11CD")
+    bcus = pd.read_csv(SAMPLE / "reference" / "bcu.csv")
+    bcu_of = dict(zip(bcus["authority_name"], bcus["bcu"]))
+    counted["authority"] = counted["LSOA code"].map(lookup["LAD19NM"]).fillna("unallocated")
+    counted["bcu"] = counted["authority"].map(bcu_of).fillna("unallocated")
+    year = counted["Month"].str[:4].astype(int) - (counted["Month"].str[5:7].astype(int) < 4)
+    counted["fy"] = year.astype(str) + "/" + ((year + 1) % 100).astype(str).str.zfill(2)
+    assert len(frame) - len(counted) > 0, "the sample should hold repeated Crime IDs for the rule to matter"
+    return counted
+
+
+def test_mart_crime_trend_counts_equal_a_count_of_the_raw_csvs(both_loaded, raw_street):
     url = both_loaded["duckdb"]["url"]
-    facts = pd.DataFrame(query(url, "select month, crime_type, authority_name, bcu, out_of_area from fact_street_crime"),
-                         columns=["month", "crime_type", "authority_name", "bcu", "out_of_area"])
-    facts["fy"] = [f"{m.year - (m.month < 4)}/{(m.year - (m.month < 4) + 1) % 100:02d}" for m in facts["month"]]
-    inside = facts[~facts["out_of_area"]]
-    expected = {("county", "Lancashire", fy, t): n for (fy, t), n in facts.groupby(["fy", "crime_type"]).size().items()}
-    expected |= {("bcu", b, fy, t): n for (b, fy, t), n in inside.groupby(["bcu", "fy", "crime_type"]).size().items()}
-    expected |= {("authority", a, fy, t): n for (a, fy, t), n in inside.groupby(["authority_name", "fy", "crime_type"]).size().items()}
-    got = {k: v[0] for k, v in trend(url).items() if v[0] > 0}
+    expected = {("county", fy, t): n for (fy, t), n in raw_street.groupby(["fy", "Crime type"]).size().items()}
+    expected |= {("bcu", b, fy, t): n for (b, fy, t), n in raw_street.groupby(["bcu", "fy", "Crime type"]).size().items()}
+    expected |= {("authority", a, fy, t): n
+                 for (a, fy, t), n in raw_street.groupby(["authority", "fy", "Crime type"]).size().items()}
+    got = {(level, fy, t) if level == "county" else (level, code if code == "unallocated" else name, fy, t): n
+           for level, code, name, fy, t, n in query(url, "select area_level, area_code, area_name, financial_year, "
+                                                          "crime_type, crimes from mart_crime_trend where crimes > 0")}
     assert got == expected
-    assert len({k[1] for k in got if k[0] == "authority"}) == 14
+    assert len({k[1] for k in got if k[0] == "authority"}) == 15  # 14 authorities and the remainder
 
 
-def test_rates_and_harm_equal_an_independent_pandas_computation(both_loaded):
+def test_rates_and_harm_equal_an_independent_pandas_computation(both_loaded, raw_street):
     url = both_loaded["duckdb"]["url"]
-    facts = pd.DataFrame(query(url, "select crime_type, authority_name, out_of_area from fact_street_crime"),
-                         columns=["crime_type", "authority_name", "out_of_area"])
     lookup = pd.read_csv(SAMPLE / "reference" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv")
     population = pd.read_csv(SAMPLE / "reference" / "lancashire_population_2014_2020.csv")
     pop = population[population["Year"] == 2019].merge(lookup, left_on="LSOA Code", right_on="LSOA11CD")
     pop_by_authority = pop.groupby("LAD19NM")["Population"].sum()
-    crimes = facts[(~facts["out_of_area"]) & (facts["crime_type"] != "Anti-social behaviour")]
-    expected = (crimes.groupby("authority_name").size() * 1000 / pop_by_authority).sort_values(ascending=False)
+    crimes = raw_street[raw_street["Crime type"] != "Anti-social behaviour"]
+    months = raw_street["Month"].nunique()
+    located = crimes[crimes["authority"] != "unallocated"]
+    annualised = 12 / months
+    expected = (located.groupby("authority").size() * 1000 / pop_by_authority * annualised).sort_values(ascending=False)
     got = query(url, "select area_name, rate_per_1000, rank from mart_area_rates where area_level = 'authority' "
-                     "and measure = 'all_crime' and financial_year = '2019/20' order by rank")
+                     "and measure = 'all_crime' and financial_year = '2019/20' and rank is not null order by rank")
     assert [name for name, _, _ in got] == list(expected.index)
     assert [rate for _, rate, _ in got] == pytest.approx(list(expected.values))
     assert [name for name, _, _ in got[:4]] == ["Blackpool", "Preston", "Burnley", "Blackburn with Darwen"]
+    # the county's rate sits beside them on the same basis: located crimes per resident
+    (county_rate, county_count, county_located), = query(
+        url, "select rate_per_1000, count, located_count from mart_area_rates where area_level = 'county' "
+             "and measure = 'all_crime' and financial_year = '2019/20' and source = 'police_uk'")
+    assert (county_count, county_located) == (len(crimes), len(located))
+    assert county_rate == pytest.approx(len(located) * 1000 / pop_by_authority.sum() * annualised)
 
     weights = pd.read_csv(SAMPLE / "reference" / "css_weights_by_policeuk_crime_type.csv").set_index("police_uk_crime_type")
-    county = facts[facts["crime_type"] != "Anti-social behaviour"].groupby("crime_type").size()
+    county = crimes.groupby("Crime type").size()
     harm = county * weights["median_weight"].reindex(county.index)
     got = dict(query(url, "select category, harm_share from mart_crime_volume_harm "
                           "where area_level = 'county' and financial_year = '2019/20'"))

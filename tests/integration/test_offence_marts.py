@@ -8,6 +8,7 @@ import zipfile
 
 import pandas as pd
 import pytest
+from scipy.stats import binomtest
 
 from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
@@ -161,12 +162,19 @@ def test_domestic_abuse_hate_and_profiles_match_a_hand_computed_answer(warehouse
     engine.dispose()
 
     da = {r[0]: r[1:] for r in query(warehouse_url, "select area_name, crimes, domestic_abuse, domestic_abuse_share, "
-                                     "alcohol_share, male_victim_share, share_rank from mart_domestic_abuse")}
+                                     "alcohol_share, male_victim_share, share_rank, alcohol_share_rank from mart_domestic_abuse")}
     # Preston: 3 of 4 are domestic abuse, 1 of those 3 alcohol, victims F M F -> 1 of 3 male
-    assert da["Preston"] == (4, 3, 0.75, pytest.approx(1 / 3), pytest.approx(1 / 3), 1)
+    assert da["Preston"] == (4, 3, 0.75, pytest.approx(1 / 3), pytest.approx(1 / 3), 1, 2)
     # Burnley: 1 of 4, alcohol 1 of 1, its victim's sex is U -> no male share
-    assert da["Burnley"] == (4, 1, 0.25, 1.0, None, 2)
-    assert da["Lancashire"] == (8, 4, 0.5, 0.5, pytest.approx(1 / 3), 1)
+    assert da["Burnley"] == (4, 1, 0.25, 1.0, None, 2, 1)
+    # only a force's authorities are ranked: not the county, nor the (empty) remainder
+    assert da["Lancashire"] == (8, 4, 0.5, 0.5, pytest.approx(1 / 3), None, None)
+    assert da["Not allocated to an authority"] == (0, 0, None, None, None, None, None)
+    intervals = {r[0]: r[1:] for r in query(warehouse_url, "select area_name, domestic_abuse_share_lower, "
+                                            "domestic_abuse_share_upper, male_victim_share_lower from mart_domestic_abuse")}
+    wilson = binomtest(3, 4).proportion_ci(method="wilson")
+    assert intervals["Preston"][:2] == (pytest.approx(wilson.low), pytest.approx(wilson.high))
+    assert intervals["Burnley"][2] is None  # no victim with a recorded sex: no share, no interval
 
     hate = dict(query(warehouse_url, "select strand, crimes from mart_hate_crime where area_level = 'county'"))
     assert hate == {"Race": 2, "Religion": 1, "Disability": 1, "Sexual orientation": 0, "Transgender": 0, "All strands": 3}
@@ -226,7 +234,9 @@ def test_offence_group_harm_and_serious_violence_rates_match_a_hand_computed_ans
     assert harm["Unclassified"] == (1, 0.2, None, None, 1)
     rates = {r[0]: r[1:] for r in query(warehouse_url, "select area_name, count, population, rate_per_1000, rank "
                                         "from mart_area_rates where measure = 'serious_violence' and area_level = 'authority'")}
-    assert rates == {"Blackburn with Darwen": (1, 2000, pytest.approx(0.5), 2), "Preston": (1, 500, pytest.approx(2.0), 1)}
+    # one month (June) of data: each rate is annualised x 12
+    assert rates == {"Blackburn with Darwen": (1, 2000, pytest.approx(6.0), 2), "Preston": (1, 500, pytest.approx(24.0), 1),
+                     "Not allocated to an authority": (0, None, None, None)}
 
 
 def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extracts(warehouses, raw):
@@ -245,7 +255,7 @@ def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extra
         if rule.flag:
             mask &= frame[rule.flag] == "Y"
         hit |= mask
-    expected = frame[hit & frame["LAD19NM"].notna()].groupby("LAD19NM").size().to_dict()
+    expected = frame[hit].fillna({"LAD19NM": "Not allocated to an authority"}).groupby("LAD19NM").size().to_dict()
     got = dict(query(warehouses["duckdb"]["url"], "select area_name, count from mart_area_rates where source = 'force_extract' "
                                            "and measure = 'serious_violence' and area_level = 'authority'"))
     assert got == expected

@@ -9,10 +9,13 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from scipy.stats import binomtest
 
 from tasks.itk.schema import ISSUE_SCHEMA, RESPONSE_SCHEMA
 from tasks.young_persons.schema import ALCOHOL_SOURCES, CURATED_SCHEMA
 from tests.conftest import query
+from tests.disclosure_attack import YPS_GENDERS as GENDERS
+from tests.disclosure_attack import hierarchy_relations, recovered, young_persons_relations
 from warehouse.engine import ensure_schema, open_engine
 from warehouse.load import bulk_insert_arrow
 from warehouse.marts import build_marts
@@ -41,15 +44,21 @@ def load(url: str, tables: dict[str, tuple[pa.Schema, list[dict]]]) -> None:
     engine.dispose()
 
 
-# ward, issues in rank order
+# ward, issues in rank order: Ward Two is the adversary's target, 3 respondents in an authority of 40
 RESPONSES = (
-    [("E05000001", ["Road safety: Speeding"])] * 6
-    + [("E05000001", ["Drugs: Drug dealing", "Road safety: Speeding"])] * 2
-    + [("E05000001", ["Drugs: Drug dealing", "Road safety: Nuisance motorbikes", "Road safety: Speeding"])]
-    + [("E05000001", ["Drugs: Drug dealing"])]
-    + [("E05000002", ["Burglary: House burglary"])] * 2
-    + [("E05000003", ["Drugs: Drug dealing", "Alcohol: Street drinking"])] * 3
+    [("E05000001", ["Road safety: Speeding"])] * 20
+    + [("E05000001", ["Drugs: Drug dealing", "Road safety: Speeding"])] * 12
+    + [("E05000001", ["Drugs: Drug dealing", "Road safety: Nuisance motorbikes", "Road safety: Speeding"])] * 5
+    + [("E05000002", ["Burglary: House burglary"])] * 3
+    + [("E05000003", ["Drugs: Drug dealing", "Alcohol: Street drinking"])] * 25
 )
+AREA_EDGES = [  # (child, parent): the breakdowns that add up
+    (("ward", "E05000001"), ("authority", "E07000123")), (("ward", "E05000002"), ("authority", "E07000123")),
+    (("ward", "E05000003"), ("authority", "E06000009")),
+    (("authority", "E07000123"), ("bcu", "South")), (("authority", "E06000009"), ("bcu", "West")),
+    (("authority", "E07000123"), ("county", "E23000003")), (("authority", "E06000009"), ("county", "E23000003")),
+    (("bcu", "South"), ("county", "E23000003")), (("bcu", "West"), ("county", "E23000003")),
+]
 
 
 def itk_tables() -> dict:
@@ -70,29 +79,50 @@ def itk_tables() -> dict:
     return {"fact_itk_response": (RESPONSE_SCHEMA, responses), "fact_itk_response_issue": (ISSUE_SCHEMA, issues)}
 
 
+def community_cells(url: str) -> dict:
+    rows = query(url, "select area_level, area_code, issue_category, issue_detail, responses, total_responses, share, "
+                      "priority_score, rank, suppressed, suppression from mart_community_issues")
+    return {((r[0], r[1]), (r[2], r[3])): r[4:] for r in rows}
+
+
 def test_community_issues_match_a_hand_computed_answer(warehouse_url):
     load(warehouse_url, itk_tables())
-    rows = query(warehouse_url, "select area_level, area_name, issue_category, issue_detail, responses, total_responses, "
-                                "share, priority_score, rank, suppressed from mart_community_issues")
-    got = {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
-    assert len(rows) == 8 * 9  # 8 areas x (4 categories + 5 details named anywhere)
-    # Ward One, 10 responses: road safety named by 9 (6x rank 1 = 30, 2x rank 2 = 8, motorbikes at rank 2 = 4)
-    assert got[("ward", "Ward One", "Road safety", None)] == (9, 10, 0.9, 42, 1, False)
-    assert got[("ward", "Ward One", "Drugs", None)] == (4, 10, 0.4, 20, 2, False)
-    assert got[("ward", "Ward One", "Burglary", None)] == (0, 10, 0.0, 0, 3, False)
-    assert got[("ward", "Ward One", "Alcohol", None)] == (0, 10, 0.0, 0, 3, False)
-    assert got[("ward", "Ward One", "Road safety", "Speeding")] == (9, 10, 0.9, 41, 1, False)
-    assert got[("ward", "Ward One", "Road safety", "Nuisance motorbikes")] == (1, 10, 0.1, 4, 3, False)
-    # Preston (Ward One + Two, 12) and its BCU
-    assert got[("authority", "Preston", "Burglary", None)] == (2, 12, pytest.approx(1 / 6), 10, 3, False)
-    assert got[("bcu", "South", "Road safety", None)] == (9, 12, 0.75, 42, 1, False)
-    # county, 15: drugs 7 (35 points), alcohol 3 at rank 2 (12)
-    assert got[("county", "Lancashire", "Drugs", None)] == (7, 15, pytest.approx(7 / 15), 35, 2, False)
-    assert got[("county", "Lancashire", "Alcohol", "Street drinking")] == (3, 15, 0.2, 12, 3, False)
-    # fewer than 10 responses: every figure suppressed, never zero
-    for area in [("ward", "Ward Two"), ("ward", "Ward Three"), ("authority", "Blackpool"), ("bcu", "West")]:
-        cells = [v for k, v in got.items() if k[:2] == area]
-        assert len(cells) == 9 and all(c == (None, None, None, None, None, True) for c in cells), area
+    got = community_cells(warehouse_url)
+    assert len(got) == 8 * 9  # 8 areas x (4 categories + 5 details named anywhere)
+    preston, county, ward_one, ward_two = (("authority", "E07000123"), ("county", "E23000003"), ("ward", "E05000001"),
+                                           ("ward", "E05000002"))
+    # Preston, 40 responses: road safety named by 37 (20 x rank 1 = 100, 12 x rank 2 = 48, 5 at best rank 2 = 20)
+    assert got[(preston, ("Road safety", None))] == (37, 40, pytest.approx(37 / 40), 168, 1, False, None)
+    # the county, 65: drugs 42 (all at rank 1), road safety 37, alcohol 25; burglary's 3 are hidden and unranked
+    assert got[(county, ("Drugs", None))] == (42, 65, pytest.approx(42 / 65), 210, 1, False, None)
+    assert [got[(county, (c, None))][4] for c in ("Road safety", "Alcohol", "Burglary")] == [2, 3, None]
+    # primary: every cell of Ward Two (3 respondents); cells of 1-9 anywhere (5 motorbike mentions, 3 burglaries)
+    assert all(v[:5] == (None,) * 5 and v[5:] == (True, "primary") for k, v in got.items() if k[0] == ward_two)
+    for area in (preston, ("bcu", "South"), county):
+        assert got[(area, ("Burglary", None))][5:] == (True, "primary")
+        assert got[(area, ("Road safety", "Nuisance motorbikes"))][5:] == (True, "primary")
+    # secondary: Preston = Ward One + Ward Two, so Ward One (37) is hidden too, and its total with it
+    assert got[(ward_one, ("Drugs", None))] == (None, None, None, None, None, True, "secondary")
+    assert {k[0] for k, v in got.items() if v[1] is None} == {ward_one, ward_two}
+    # Wilson 95% interval on a published share
+    (lower, upper), = query(warehouse_url, "select share_lower, share_upper from mart_community_issues where "
+                                           "area_code = 'E07000123' and issue_category = 'Road safety' and issue_detail is null")
+    wilson = binomtest(37, 40).proportion_ci(method="wilson")
+    assert (lower, upper) == (pytest.approx(wilson.low), pytest.approx(wilson.high))
+    assert_nothing_recoverable(got)
+
+
+def assert_nothing_recoverable(cells: dict, edges: list[tuple] = AREA_EDGES) -> None:
+    """No hidden count or total follows from the published cells across the area hierarchy."""
+    issues = {k[1] for k in cells}
+    responses = {k: v[0] for k, v in cells.items()}
+    assert recovered(responses, hierarchy_relations(set(cells), edges, issues)) == set()
+    totals = {(area, "total"): v[1] for (area, _), v in cells.items()}
+    assert recovered(totals, hierarchy_relations(set(totals), edges, {"total"})) == set()
+    # the attack itself works: with only the primary cells hidden, Ward One's total gives Ward Two's away
+    primary_only = {k: (None if k[0] == ("ward", "E05000002") else 1) for k in totals}
+    if primary_only.keys() >= {(("ward", "E05000002"), "total"), (("ward", "E05000001"), "total")}:
+        assert recovered(primary_only, hierarchy_relations(set(totals), edges, {"total"})) == {(("ward", "E05000002"), "total")}
 
 
 def pupil(wave: str, authority: str, gender: str, **answers) -> dict:
@@ -114,56 +144,84 @@ def drinker(wave: str, authority: str, gender: str, **answers) -> dict:
 
 
 def young_persons_rows() -> list[dict]:
-    w = "2019-20"
-    preston = (
-        # 8 drinkers of 12 (3 of 6 girls, 5 of 6 boys), all giving units; 4 tried to buy: asked Yes, Yes, No, blank
-        [drinker(w, "Preston", "Female", units_per_week=2.0, tried_to_buy_alcohol=True, asked_for_id=True),
-         drinker(w, "Preston", "Female", units_per_week=4.0, tried_to_buy_alcohol=True, asked_for_id=True),
-         drinker(w, "Preston", "Female", units_per_week=6.0, tried_to_buy_alcohol=True, asked_for_id=False),
-         drinker(w, "Preston", "Male", units_per_week=8.0, tried_to_buy_alcohol=True),
-         drinker(w, "Preston", "Male", units_per_week=10.0),
-         drinker(w, "Preston", "Male", units_per_week=12.0),
-         drinker(w, "Preston", "Male", units_per_week=1.0), drinker(w, "Preston", "Male", units_per_week=3.0)]
-        + [pupil(w, "Preston", "Female", carried_knife="Yes", vaping_status="Smoke occasionally"),
-           pupil(w, "Preston", "Female", carried_knife="Prefer not to say", vaping_status="Smoke occasionally"),
-           pupil(w, "Preston", "Female", vaping_status="Smoke occasionally"),
-           pupil(w, "Preston", "Male")]
-    )
-    blackpool = [drinker(w, "Blackpool", "Male", units_per_week=20.0) for _ in range(3)]
-    earlier = [drinker("2017-18", "Preston", "Female") for _ in range(6)] + [pupil("2017-18", "Preston", "Male")
-                                                                            for _ in range(4)]
-    rows = preston + blackpool + earlier
+    """Preston and Blackpool pupils in two waves; Preston's 2019-20 wave holds 2 pupils of gender Other."""
+    counts = {  # (wave, authority, gender): (pupils, drinkers)
+        ("2019-20", "Preston", "Female"): (25, 12), ("2019-20", "Preston", "Male"): (22, 11),
+        ("2019-20", "Preston", "Other"): (2, 1),
+        ("2019-20", "Blackpool", "Female"): (30, 15), ("2019-20", "Blackpool", "Male"): (30, 12),
+        ("2017-18", "Preston", "Female"): (20, 12), ("2017-18", "Preston", "Male"): (20, 10),
+    }
+    rows = []
+    for (wave, authority, gender), (pupils, drinkers) in counts.items():
+        rows += [drinker(wave, authority, gender, units_per_week=2.0) for _ in range(drinkers)]
+        rows += [pupil(wave, authority, gender) for _ in range(pupils - drinkers)]
     for i, row in enumerate(rows):
         row["response_id"] = f"YP-{i:04d}"
     return rows
 
 
+AREAS = [("county", "Lancashire"), ("lancashire_12", "Lancashire-12"), ("authority", "Preston"), ("authority", "Blackpool")]
+
+
+def pandas_cells(rows: list[dict]) -> dict:
+    """drinks_alcohol (numerator, denominator) for every wave, area and gender, counted with pandas."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    cells = {}
+    for wave in frame["wave"].unique():
+        for level, name in AREAS:
+            area = frame[frame["wave"] == wave]
+            if level == "lancashire_12":
+                area = area[area["is_lancashire_12"]]
+            elif level == "authority":
+                area = area[area["authority_name"] == name]
+            for gender in ["All"] + GENDERS:
+                cell = area if gender == "All" else area[area["gender"] == gender]
+                cells[(wave, level, name, gender)] = (int(cell["drinks_alcohol"].sum()), len(cell))
+    return cells
+
+
 def test_young_persons_indicators_match_a_hand_computed_answer(warehouse_url):
-    load(warehouse_url, {"fact_young_persons_response": (CURATED_SCHEMA, young_persons_rows())})
+    from scipy.stats import chi2_contingency
+
+    rows_in = young_persons_rows()
+    load(warehouse_url, {"fact_young_persons_response": (CURATED_SCHEMA, rows_in)})
     rows = query(warehouse_url, "select wave, area_level, area_name, gender, indicator, numerator, denominator, value, "
-                                "previous_wave_value, change, suppressed from mart_young_persons_indicators")
+                                "previous_wave_value, change, change_p_value, suppressed, suppression, value_lower, value_upper "
+                                "from mart_young_persons_indicators")
     got = {r[:5]: r[5:] for r in rows}
     # 2 waves x (county, lancashire_12, Preston, Blackpool) x (All + 4 genders) x 16 indicators
     assert len(rows) == 2 * 4 * 5 * 16
-    w = "2019-20"
-    assert got[(w, "authority", "Preston", "All", "drinks_alcohol")] == (8, 12, pytest.approx(8 / 12),
-                                                                        0.6, pytest.approx(8 / 12 - 0.6), False)
-    assert got[(w, "lancashire_12", "Lancashire-12", "All", "drinks_alcohol")][:3] == (8, 12, pytest.approx(8 / 12))
-    assert got[(w, "county", "Lancashire", "All", "drinks_alcohol")][:3] == (11, 15, pytest.approx(11 / 15))
-    # mean units: Preston's 8 drinkers give 46 (under 10: suppressed); the county adds Blackpool's 3 x 20 -> 106 / 11
-    assert got[(w, "authority", "Preston", "All", "mean_units_per_week")] == (None, None, None, None, None, True)
-    assert got[(w, "county", "Lancashire", "All", "mean_units_per_week")] == (106, 11, pytest.approx(106 / 11),
-                                                                             None, None, False)
-    # asked for id: 2 of the 3 who tried to buy and answered -> suppressed (3 < 10)
-    assert got[(w, "authority", "Preston", "All", "asked_for_id")][-1] is True
-    # carried a knife: 1 Yes of 11 Yes + No (Prefer not to say left out)
-    assert got[(w, "authority", "Preston", "All", "carried_knife")][:3] == (1, 11, pytest.approx(1 / 11))
-    assert got[(w, "authority", "Preston", "All", "vapes")][:3] == (3, 12, 0.25)
-    # boys: Preston's 6 and Blackpool's 3 -> 9, suppressed even at county level
-    assert got[(w, "county", "Lancashire", "Male", "drinks_alcohol")] == (None, None, None, None, None, True)
-    # suppressed cells: six girls in Preston; nobody of gender Other; Blackpool's three
-    for key in [(w, "authority", "Preston", "Female", "drinks_alcohol"), (w, "authority", "Preston", "Other", "vapes"),
-                (w, "authority", "Blackpool", "All", "drinks_alcohol")]:
-        assert got[key][:3] == (None, None, None) and got[key][4:] == (None, True), key
-    # Preston's earlier wave: 6 of 10 drank, no wave before it
-    assert got[("2017-18", "authority", "Preston", "All", "drinks_alcohol")] == (6, 10, 0.6, None, None, False)
+    expected = pandas_cells(rows_in)
+    drinks = {k[:4]: v for k, v in got.items() if k[4] == "drinks_alcohol"}
+    # primary: exactly the cells with 1-9 pupils or 1-9 drinkers
+    primary = {k for k, (num, den) in expected.items() if 1 <= den <= 9 or 1 <= num <= 9}
+    assert {k for k, v in drinks.items() if v[7] == "primary"} == primary
+    assert ("2019-20", "authority", "Preston", "Other") in primary
+    # the complement of Preston's 2 pupils of gender Other: the smallest other cell, its 22 boys, not 25 girls or all 49
+    assert drinks[("2019-20", "authority", "Preston", "Male")][6:8] == (True, "secondary")
+    assert drinks[("2019-20", "authority", "Preston", "Male")][:3] == (None, None, None)
+    # every published figure equals the pandas count
+    for key, (num, den, value, *_rest) in drinks.items():
+        if value is not None:
+            assert (num, den, value) == (expected[key][0], expected[key][1], pytest.approx(expected[key][0] / expected[key][1])), key
+    # the county's change between waves: 51 of 109 against 22 of 40, with the two-proportion test
+    county_now = drinks[("2019-20", "county", "Lancashire", "All")]
+    assert county_now[:5] == (51, 109, pytest.approx(51 / 109), pytest.approx(22 / 40), pytest.approx(51 / 109 - 22 / 40))
+    p_value = chi2_contingency([[51, 58], [22, 18]], correction=False).pvalue
+    assert county_now[5] == pytest.approx(p_value)
+    wilson = binomtest(51, 109).proportion_ci(method="wilson")
+    assert county_now[8:] == (pytest.approx(wilson.low), pytest.approx(wilson.high))
+    # a mean is not a proportion: no interval, no test
+    units = got[("2019-20", "county", "Lancashire", "All", "mean_units_per_week")]
+    assert units[:3] == (102, 51, 2.0) and units[5] is None and units[8:] == (None, None)
+    # nothing hidden can be worked out from the published numerators or denominators
+    relations = young_persons_relations(set(got), {"Preston": True, "Blackpool": False})
+    for column in (0, 1):
+        assert recovered({k: v[column] for k, v in got.items()}, relations) == set(), column
+    # the change never reveals a hidden value, and the previous wave's value is that cell's published one
+    assert all(v[4] is None for v in got.values() if v[2] is None)
+    for (wave, *cell), v in got.items():
+        if wave == "2019-20":
+            assert v[3] == got[("2017-18", *cell)][2]

@@ -12,6 +12,7 @@ import pytest
 
 from flows.ingest_trading_standards import ingest_trading_standards
 from tests.conftest import BACKENDS, assert_marts_identical, query
+from tests.disclosure_attack import recovered, young_persons_relations
 from tests.integration.conftest import WAVES, load_backends
 from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
@@ -111,9 +112,9 @@ def test_indicators_match_pandas_on_the_raw_waves(backend, waves):
     types = lancashire_dim().to_pandas().drop_duplicates("authority_name").set_index("authority_name")["authority_type"]
     raw["l12"] = raw["district"].map(types) == "non-metropolitan district"
     mart = {r[:5]: r[5:] for r in query(backend["url"], "select wave, area_level, area_name, gender, indicator, numerator, "
-                                                        "denominator, value, previous_wave_value, suppressed "
+                                                        "denominator, value, previous_wave_value, suppressed, suppression "
                                                         "from mart_young_persons_indicators")}
-    checked = 0
+    checked = hidden = 0
     for (level, name, subset) in [("county", "Lancashire", raw), ("lancashire_12", "Lancashire-12", raw[raw["l12"]]),
                                   ("authority", "Preston", raw[raw["district"] == "Preston"]),
                                   ("authority", "Ribble Valley", raw[raw["district"] == "Ribble Valley"])]:
@@ -125,20 +126,40 @@ def test_indicators_match_pandas_on_the_raw_waves(backend, waves):
                     f = people[people["wave"] == wave]
                     d = f[den(f)]
                     n = int(num(d).sum())
-                    numerator, denominator, value, prev, suppressed = mart[(wave, level, name, gender, indicator)]
-                    if len(d) < 10:
-                        assert suppressed and numerator is None and value is None, (wave, level, name, gender, indicator)
-                        expected = None
+                    numerator, denominator, value, prev, suppressed, suppression = mart[(wave, level, name, gender, indicator)]
+                    small = 1 <= len(d) <= 9 or (indicator != "mean_units_per_week" and 1 <= n <= 9)
+                    key = (wave, level, name, gender, indicator)
+                    assert (suppression == "primary") == small, key
+                    if suppressed:
+                        assert numerator is None and value is None, key
+                        assert denominator in (None, len(d)), key
+                        hidden += 1
+                    elif len(d) == 0:
+                        assert (numerator, denominator, value) == (0, 0, None), key
                     else:
-                        assert (numerator, denominator) == (n, len(d)) and value == pytest.approx(n / len(d))
-                        expected = n / len(d)
+                        assert (numerator, denominator) == (pytest.approx(n), len(d)) and value == pytest.approx(n / len(d))
                         checked += 1
                     assert prev == (pytest.approx(previous) if previous is not None else None)
-                    previous = expected
+                    previous = value
+    assert hidden > 0
     units = raw[(raw["drinks_alcohol"] == "Yes") & (raw["units_per_week"] != "") & (raw["wave"] == "2019-20")]
     mean = mart[("2019-20", "county", "Lancashire", "All", "mean_units_per_week")]
     assert mean[1] == len(units) and mean[2] == pytest.approx(units["units_per_week"].astype(float).mean())
     assert checked > 100
+
+
+def test_no_suppressed_indicator_can_be_recovered_by_differencing(backend):
+    cells = {r[:5]: r[5:] for r in query(backend["url"], "select wave, area_level, area_name, gender, indicator, numerator, "
+                                                         "denominator, suppression from mart_young_persons_indicators")}
+    districts = dict(query(backend["url"], "select distinct authority_name, is_lancashire_12 from fact_young_persons_response"))
+    relations = young_persons_relations(set(cells), districts)
+    kinds = [v[2] for v in cells.values()]
+    assert kinds.count("primary") > 0 and kinds.count("secondary") > 0
+    for column in (0, 1):
+        assert recovered({k: v[column] for k, v in cells.items()}, relations) == set()
+    # the attack bites: without the secondary cells, hidden primary cells come back
+    primary_only = {k: (None if v[2] == "primary" else 1) for k, v in cells.items()}
+    assert recovered(primary_only, relations)
 
 
 @pytest.mark.postgres

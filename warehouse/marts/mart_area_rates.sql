@@ -1,74 +1,41 @@
 -- mart_area_rates (E3): crime, ASB, serious violence (force extract, by the configured rules)
--- and each category per 1,000 residents by area and financial year, ranked within source,
+-- and each category per 1,000 residents by area and financial year, ranked within force, source,
 -- area level, year and measure (1 = highest rate).
--- grain: one row per source, force, area_level, area_code, financial_year, measure
+-- grain: source, force, area_level, area_code, financial_year, measure
 -- depends_on: mart_crime_trend
+-- uses: recorded_crime_areas, area_population
 -- feeds: reference, recorded_crime
--- The denominator is the ONS mid-year estimate of the year the financial year starts in,
--- summed over the area's LSOAs; if any LSOA of the area lacks that year's estimate the
--- population and rate are null, never a guess. months_covered < 12 marks a partial year.
+-- count: every crime in the area under the source's counting rule (the county's includes its
+-- remainder). located_count: those allocated to an authority of the area; the rate is on this
+-- basis at every level, so the county's rate sits beside its authorities' like for like, and the
+-- remainder row (area_code 'unallocated') states the crimes no rate includes.
+-- The denominator is the ONS mid-year estimate of the year the financial year starts in; if any
+-- LSOA of the area lacks it, population and rate are null, never a guess. A part year
+-- (months_covered < 12) is annualised (count x 12 / months_covered) and says so in is_annualised.
+-- rate_lower/rate_upper: exact Poisson 95% interval (Garwood), annualised the same way.
 with
 
 trend as (
     select * from mart_crime_trend
 ),
 
-population as (
-    select * from ref_population
-),
-
-geography as (
-    select * from dim_geography where force is not null
-),
-
-area_lsoas as (
-    select force, 'county' as area_level, force_area_code as area_code, lsoa_code from geography
-    union all
-    select force, 'bcu', bcu, lsoa_code from geography where bcu is not null
-    union all
-    select force, 'authority', authority_code, lsoa_code from geography
-),
-
-area_population as (
-    select a.force, a.area_level, a.area_code, y.year,
-           case when count(p.population) = count(*) then cast(sum(p.population) as bigint) end as population
-    from area_lsoas a
-    cross join (select distinct year from population) y
-    left join population p on p.lsoa_code = a.lsoa_code and p.year = y.year
-    group by a.force, a.area_level, a.area_code, y.year
-),
-
-serious_violence as (
-    select
-        force, 'county' as area_level, force_area_code as area_code,
-        case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
-             else cast(extract(year from month) as integer) - 1 end as fy_start,
-        out_of_area, authority_code, bcu
-    from fact_recorded_crime
-    where is_serious_violence
-),
-
-serious_violence_counts as (
-    select force, area_level, area_code, fy_start, count(*) as crimes from (
-        select force, area_level, area_code, fy_start from serious_violence
-        union all
-        select force, 'bcu', bcu, fy_start from serious_violence where not out_of_area and bcu is not null
-        union all
-        select force, 'authority', authority_code, fy_start from serious_violence where not out_of_area and authority_code is not null
-    ) sv
-    group by force, area_level, area_code, fy_start
-),
-
-extract_areas as (
+extract_years as (
     select distinct source, force, area_level, area_code, area_name, financial_year, financial_year_start, months_covered
     from trend
     where source = 'force_extract'
 ),
 
+serious_violence_counts as (
+    select force, area_level, area_code, fy_start, count(*) as crimes
+    from recorded_crime_areas
+    where is_serious_violence
+    group by force, area_level, area_code, fy_start
+),
+
 measures as (
     select a.source, a.force, a.area_level, a.area_code, a.area_name, a.financial_year, a.financial_year_start,
            a.months_covered, 'serious_violence' as measure, coalesce(c.crimes, 0) as crimes
-    from extract_areas a
+    from extract_years a
     left join serious_violence_counts c
         on c.force = a.force and c.area_level = a.area_level and c.area_code = a.area_code
        and c.fy_start = a.financial_year_start
@@ -90,23 +57,43 @@ measures as (
     where crime_type <> 'Anti-social behaviour'
 ),
 
+remainders as (
+    select source, force, financial_year, measure, crimes as unallocated
+    from measures
+    where area_level = 'authority' and area_code = 'unallocated'
+),
+
+located as (
+    select m.*,
+           case when m.area_code = 'unallocated' then 0
+                when m.area_level = 'county' then m.crimes - coalesce(r.unallocated, 0)
+                else m.crimes end as located_count
+    from measures m
+    left join remainders r
+        on r.source = m.source and r.force = m.force and r.financial_year = m.financial_year and r.measure = m.measure
+),
+
 rated as (
     select
-        m.*,
+        l.*,
         p.population,
-        case when p.population > 0 then cast(m.crimes as float8) * 1000 / p.population end as rate_per_1000
-    from measures m
+        case when p.population > 0 and l.months_covered > 0
+             then cast(l.located_count as float8) * 1000 * 12 / l.months_covered / p.population end as rate_per_1000
+    from located l
     left join area_population p
-        on p.force = m.force and p.area_level = m.area_level and p.area_code = m.area_code
-       and p.year = m.financial_year_start
+        on p.force = l.force and p.area_level = l.area_level and p.area_code = l.area_code
+       and p.year = l.financial_year_start
 ),
 
 final as (
     select
         source, force, area_level, area_code, area_name, financial_year, financial_year_start,
-        months_covered, measure, crimes as count, population, rate_per_1000,
+        months_covered, months_covered < 12 as is_annualised, measure, crimes as count, located_count, population,
+        rate_per_1000,
+        cast(null as float8) as rate_lower,
+        cast(null as float8) as rate_upper,
         case when rate_per_1000 is not null then
-            rank() over (partition by source, area_level, financial_year, measure
+            rank() over (partition by source, force, area_level, financial_year, measure
                          order by rate_per_1000 desc nulls last)
         end as rank
     from rated

@@ -1,13 +1,19 @@
 -- mart_community_issues (E9): the community issues Lancashire Talking residents rank highest, for
 -- the county, each BCU, each authority and each ward, from the current version of every response.
--- grain: one row per area_level, area_code, issue_category, issue_detail (null on category rows)
+-- grain: area_level, area_code, issue_category, issue_detail
 -- feeds: itk, reference
 -- responses: responses in the area naming the issue (a category counts once per response);
 -- share = responses / total_responses; priority_score: the points its mentions earn (rank 1 = 5
 -- ... rank 5 = 1; a category takes its best-ranked mention in each response); rank: by share
 -- within the area (categories among categories, details among details), then by priority_score.
--- Every issue named anywhere appears in every area (zero where nobody named it). Areas with
--- fewer than 10 responses are suppressed: every figure is null.
+-- Every issue named anywhere appears in every area (zero where nobody named it); issue_detail is
+-- null on category rows. period_start/period_end: the first and last submission counted.
+-- share_lower/share_upper: Wilson 95% interval of share.
+-- Disclosure control (warehouse.disclosure, applied after this SELECT): an area with 1-9
+-- responses publishes no figure; a cell of 1-9 responses publishes no responses, share,
+-- priority_score or rank; then complementary cells are hidden so that no hidden value is the
+-- difference of published ones across the area hierarchy (county, BCU, authority, ward).
+-- suppressed is true on every hidden cell; suppression says 'primary' or 'secondary'.
 with
 
 ward_areas as (
@@ -17,7 +23,7 @@ ward_areas as (
 ),
 
 responses as (
-    select r.response_id, r.ward_code, r.ward_name, r.authority_code, r.authority_name, r.bcu,
+    select r.response_id, r.submitted_at, r.ward_code, r.ward_name, r.authority_code, r.authority_name, r.bcu,
            w.force_area_code, w.force_area_name
     from fact_itk_response r
     left join ward_areas w on w.ward_code = r.ward_code
@@ -87,28 +93,36 @@ joined as (
        and c.issue_category = g.issue_category and c.detail_key = g.detail_key
 ),
 
+period as (
+    select cast(min(submitted_at) as date) as period_start, cast(max(submitted_at) as date) as period_end
+    from responses
+),
+
 ranked as (
     select
         joined.*,
         cast(responses as float8) / total_responses as share,
         rank() over (partition by area_level, area_code, issue_detail is null
-                     order by responses desc, priority_score desc) as share_rank,
-        total_responses < 10 as suppressed
+                     order by responses desc, priority_score desc) as share_rank
     from joined
 ),
 
 final as (
     select
-        area_level, area_code, area_name,
+        area_level, area_code, area_name, p.period_start, p.period_end,
         case when issue_detail is null then 'category' else 'detail' end as row_type,
         issue_category, issue_detail,
-        case when suppressed then null else responses end as responses,
-        case when suppressed then null else total_responses end as total_responses,
-        case when suppressed then null else share end as share,
-        case when suppressed then null else priority_score end as priority_score,
-        case when suppressed then null else share_rank end as rank,
-        suppressed
+        cast(responses as bigint) as responses,
+        cast(total_responses as bigint) as total_responses,
+        share,
+        cast(null as float8) as share_lower,
+        cast(null as float8) as share_upper,
+        priority_score,
+        share_rank as rank,
+        cast(null as boolean) as suppressed,
+        cast(null as text) as suppression
     from ranked
+    cross join period p
 )
 
 select * from final

@@ -1,14 +1,17 @@
 -- mart_crime_volume_harm (E2, the assessment's Figure 1): each category's share of crime
 -- count beside its share of harm (count x Crime Severity Score weight), by area and year.
--- grain: one row per source, force, area_level, area_code, financial_year, classification, category
+-- grain: source, force, area_level, area_code, financial_year, classification, category
 -- depends_on: mart_crime_trend
+-- uses: recorded_crime_areas, ho_csp_areas
 -- feeds: reference, recorded_crime, ho_csp
 -- police.uk types use the approximate type-level weights (ref_css_weights_policeuk); ASB is
 -- not a crime and carries no harm, so it is left out of both shares. The force extract uses
 -- each crime's offence-code weight, grouped by HO offence group; the Home Office CSP tables
 -- weight each row's count by its offence code's weight in ref_offence_classification. Crimes without a weight keep
 -- their count and volume share and are counted in unweighted_crimes; a category with no
--- weighted crime has null harm, never zero.
+-- weighted crime has null harm, never zero. Crimes are counted by each source's counting rule
+-- (see mart_crime_trend); areas include the remainder rows. volume_share_lower/_upper: Wilson
+-- 95% interval of the volume share; harm_share is a weighted share and carries no interval.
 with
 
 trend as (
@@ -19,41 +22,17 @@ policeuk_weights as (
     select police_uk_crime_type, weight, weights_version from ref_css_weights_policeuk
 ),
 
-extract_crimes as (
-    select
-        force, force_area_code, force_area_name, coalesce(offence_group, 'Unclassified') as category,
-        weight, weights_version, out_of_area, authority_code, bcu,
-        case when extract(month from month) >= 4
-             then cast(extract(year from month) as integer)
-             else cast(extract(year from month) as integer) - 1
-        end as fy_start
-    from fact_recorded_crime
-),
-
 extract_areas as (
-    select 'county' as area_level, force_area_code as area_code, force, fy_start, category, weight, weights_version
-    from extract_crimes
-    union all
-    select 'bcu', bcu, force, fy_start, category, weight, weights_version
-    from extract_crimes where not out_of_area and bcu is not null
-    union all
-    select 'authority', authority_code, force, fy_start, category, weight, weights_version
-    from extract_crimes where not out_of_area and authority_code is not null
+    select area_level, area_code, force, fy_start, coalesce(offence_group, 'Unclassified') as category,
+           weight, weights_version
+    from recorded_crime_areas
 ),
 
 ho_areas as (
-    select g.force, a.area_level, a.area_code, cast(left(h.financial_year, 4) as integer) as fy_start,
-           coalesce(h.offence_group, 'Unclassified') as category, h.offences,
-           h.offences * c.weight as harm, c.weights_version
-    from fact_ho_csp_crime h
-    join (select distinct csp_code, force, force_area_code from dim_geography where csp_code is not null) g
-        on g.csp_code = h.csp_code
+    select h.force, h.area_level, h.area_code, h.fy_start, coalesce(h.offence_group, 'Unclassified') as category,
+           h.offences, h.offences * c.weight as harm, c.weights_version
+    from ho_csp_areas h
     left join ref_offence_classification c on c.offence_code = h.offence_code
-    cross join lateral (
-        select 'county' as area_level, g.force_area_code as area_code
-        union all select 'bcu', h.bcu where h.bcu is not null
-        union all select 'authority', h.authority_code where h.authority_code is not null
-    ) a
 ),
 
 ho_harm as (
@@ -115,7 +94,10 @@ final as (
     select
         w.source, w.force, w.area_level, w.area_code, w.area_name, w.financial_year,
         w.financial_year_start, w.months_covered, w.classification, w.category, w.crimes,
+        t.total_crimes,
         case when t.total_crimes > 0 then cast(w.crimes as float8) / t.total_crimes end as volume_share,
+        cast(null as float8) as volume_share_lower,
+        cast(null as float8) as volume_share_upper,
         w.harm,
         case when t.total_harm > 0 then w.harm / t.total_harm end as harm_share,
         w.unweighted_crimes,

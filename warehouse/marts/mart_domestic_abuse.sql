@@ -1,31 +1,22 @@
 -- mart_domestic_abuse (E4): domestic abuse as a share of all recorded crime, the share of it
 -- that is alcohol-related, and the share of its victims who are male, by area and year.
--- grain: one row per force, area_level, area_code, financial_year
+-- grain: force, area_level, area_code, financial_year
+-- uses: recorded_crime_areas
 -- feeds: recorded_crime
--- Victim shares are of domestic abuse crimes with a recorded victim sex of M or F.
+-- Crimes are counted by the force extract's counting rule (one crime reference); areas include
+-- the remainder rows (area_code 'unallocated'). Victim shares are of domestic abuse crimes with a
+-- recorded victim sex of M or F. Every share has a Wilson 95% interval (<share>_lower/_upper).
+-- Ranks (1 = highest) are among the authorities of one force in one year, remainder left out:
+-- share_rank by domestic abuse share, alcohol_share_rank by alcohol-related share.
 with
 
-crimes as (
-    select
-        force, force_area_code, force_area_name, month, out_of_area, authority_code, authority_name, bcu,
-        is_domestic_abuse, is_alcohol_related, victim_sex,
-        case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
-             else cast(extract(year from month) as integer) - 1 end as fy_start
-    from fact_recorded_crime
-),
-
 area_rows as (
-    select 'county' as area_level, force_area_code as area_code, force_area_name as area_name, crimes.* from crimes
-    union all
-    select 'bcu', bcu, bcu, crimes.* from crimes where not out_of_area and bcu is not null
-    union all
-    select 'authority', authority_code, authority_name, crimes.* from crimes where not out_of_area and authority_code is not null
+    select * from recorded_crime_areas
 ),
 
 counted as (
     select
         force, area_level, area_code, area_name, fy_start,
-        count(distinct month) as months_covered,
         count(*) as crimes,
         sum(case when is_domestic_abuse then 1 else 0 end) as domestic_abuse,
         sum(case when is_domestic_abuse and is_alcohol_related then 1 else 0 end) as alcohol_related,
@@ -35,20 +26,61 @@ counted as (
     group by force, area_level, area_code, area_name, fy_start
 ),
 
+coverage as (
+    select force, fy_start, cast(count(distinct month) as integer) as months_covered
+    from area_rows
+    group by force, fy_start
+),
+
+-- every remainder row is stated, zero included
+areas as (
+    select distinct force, area_level, area_code, area_name from area_rows
+    union
+    select distinct force, 'bcu', 'unallocated', 'Not allocated to a BCU' from area_rows
+    union
+    select distinct force, 'authority', 'unallocated', 'Not allocated to an authority' from area_rows
+),
+
+filled as (
+    select a.force, a.area_level, a.area_code, a.area_name, v.fy_start, v.months_covered,
+           coalesce(c.crimes, 0) as crimes, coalesce(c.domestic_abuse, 0) as domestic_abuse,
+           coalesce(c.alcohol_related, 0) as alcohol_related, coalesce(c.victims_with_sex, 0) as victims_with_sex,
+           coalesce(c.male_victims, 0) as male_victims
+    from areas a
+    join coverage v on v.force = a.force
+    left join counted c
+        on c.force = a.force and c.area_level = a.area_level and c.area_code = a.area_code and c.fy_start = v.fy_start
+),
+
+shares as (
+    select
+        c.force, c.area_level, c.area_code, c.area_name, c.fy_start, c.months_covered,
+        cast(c.crimes as bigint) as crimes, cast(c.domestic_abuse as bigint) as domestic_abuse,
+        case when c.crimes > 0 then cast(c.domestic_abuse as float8) / c.crimes end as domestic_abuse_share,
+        cast(c.alcohol_related as bigint) as alcohol_related,
+        case when c.domestic_abuse > 0 then cast(c.alcohol_related as float8) / c.domestic_abuse end as alcohol_share,
+        cast(c.male_victims as bigint) as male_victims, cast(c.victims_with_sex as bigint) as victims_with_sex,
+        case when c.victims_with_sex > 0 then cast(c.male_victims as float8) / c.victims_with_sex end as male_victim_share,
+        c.area_level = 'authority' and c.area_code <> 'unallocated' as is_ranked
+    from filled c
+),
+
 final as (
     select
         force, area_level, area_code, area_name,
         cast(fy_start as text) || '/' || right(cast(fy_start + 1 as text), 2) as financial_year,
-        fy_start as financial_year_start, months_covered,
-        crimes, domestic_abuse,
-        case when crimes > 0 then cast(domestic_abuse as float8) / crimes end as domestic_abuse_share,
-        alcohol_related,
-        case when domestic_abuse > 0 then cast(alcohol_related as float8) / domestic_abuse end as alcohol_share,
-        male_victims, victims_with_sex,
-        case when victims_with_sex > 0 then cast(male_victims as float8) / victims_with_sex end as male_victim_share,
-        rank() over (partition by area_level, fy_start order by
-                     case when crimes > 0 then cast(domestic_abuse as float8) / crimes end desc nulls last) as share_rank
-    from counted
+        fy_start as financial_year_start, months_covered, months_covered < 12 as is_part_year,
+        crimes, domestic_abuse, domestic_abuse_share,
+        cast(null as float8) as domestic_abuse_share_lower, cast(null as float8) as domestic_abuse_share_upper,
+        alcohol_related, alcohol_share,
+        cast(null as float8) as alcohol_share_lower, cast(null as float8) as alcohol_share_upper,
+        male_victims, victims_with_sex, male_victim_share,
+        cast(null as float8) as male_victim_share_lower, cast(null as float8) as male_victim_share_upper,
+        case when is_ranked then rank() over (partition by force, is_ranked, fy_start
+                                              order by domestic_abuse_share desc nulls last) end as share_rank,
+        case when is_ranked then rank() over (partition by force, is_ranked, fy_start
+                                              order by alcohol_share desc nulls last) end as alcohol_share_rank
+    from shares
 )
 
 select * from final

@@ -1,7 +1,14 @@
--- mart_hate_crime (E5): hate crimes by strand, area and year, with the previous year. A crime
--- with two strands counts once under each strand and once under 'All strands'.
--- grain: one row per force, area_level, area_code, financial_year, strand
+-- mart_hate_crime (E5): hate crimes by strand, area and year, with the change from the previous
+-- year like for like. A crime with two strands counts once under each strand and once under
+-- 'All strands'.
+-- grain: force, area_level, area_code, financial_year, strand
+-- uses: recorded_crime_areas
 -- feeds: recorded_crime
+-- Crimes are counted by the force extract's counting rule; areas include the remainder rows.
+-- months_covered: months of the year the extract holds. The change compares only the months both
+-- years hold (comparable_months): crimes_comparable against previous_crimes_comparable;
+-- change_p_value is the conditional test of two Poisson counts (equal exposure: same months,
+-- same area).
 with
 
 strands as (
@@ -10,12 +17,8 @@ strands as (
 ),
 
 hate as (
-    select
-        force, force_area_code, force_area_name, month, out_of_area, authority_code, authority_name, bcu,
-        ';' || hate_crime_strand || ';' as strand_list,
-        case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
-             else cast(extract(year from month) as integer) - 1 end as fy_start
-    from fact_recorded_crime
+    select force, area_level, area_code, area_name, month, fy_start, ';' || hate_crime_strand || ';' as strand_list
+    from recorded_crime_areas
     where is_hate_crime
 ),
 
@@ -25,40 +28,65 @@ by_strand as (
     select h.*, 'All strands' from hate h
 ),
 
-area_rows as (
-    select 'county' as area_level, force_area_code as area_code, force_area_name as area_name, force, fy_start, strand from by_strand
-    union all
-    select 'bcu', bcu, bcu, force, fy_start, strand from by_strand where not out_of_area and bcu is not null
-    union all
-    select 'authority', authority_code, authority_name, force, fy_start, strand from by_strand
-    where not out_of_area and authority_code is not null
+months as (
+    select distinct force, fy_start, month from recorded_crime_areas
 ),
 
-years as (
-    select distinct force,
-        case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
-             else cast(extract(year from month) as integer) - 1 end as fy_start
-    from fact_recorded_crime
+coverage as (
+    select force, fy_start, cast(count(*) as integer) as months_covered from months group by force, fy_start
 ),
 
+common_months as (
+    select cur.force, cur.fy_start, cur.month as current_month, prev.month as previous_month
+    from months cur
+    join months prev
+        on prev.force = cur.force and prev.fy_start = cur.fy_start - 1
+       and extract(month from prev.month) = extract(month from cur.month)
+),
+
+comparison as (
+    select force, fy_start, cast(count(*) as integer) as comparable_months from common_months group by force, fy_start
+),
+
+-- every remainder row is stated, zero included
 areas as (
-    select distinct force, area_level, area_code, area_name from area_rows
+    select distinct force, area_level, area_code, area_name from recorded_crime_areas
+    union
+    select distinct force, 'bcu', 'unallocated', 'Not allocated to a BCU' from recorded_crime_areas
+    union
+    select distinct force, 'authority', 'unallocated', 'Not allocated to an authority' from recorded_crime_areas
 ),
 
 all_strands as (
     select strand from strands union all select 'All strands'
 ),
 
+monthly as (
+    select force, area_level, area_code, fy_start, month, strand, count(*) as crimes
+    from by_strand
+    group by force, area_level, area_code, fy_start, month, strand
+),
+
 counts as (
-    select force, area_level, area_code, fy_start, strand, count(*) as crimes
-    from area_rows
+    select force, area_level, area_code, fy_start, strand, sum(crimes) as crimes
+    from monthly
     group by force, area_level, area_code, fy_start, strand
 ),
 
+comparable_counts as (
+    select m.force, m.area_level, m.area_code, c.fy_start, m.strand,
+           sum(case when m.month = c.current_month then m.crimes else 0 end) as crimes_comparable,
+           sum(case when m.month = c.previous_month then m.crimes else 0 end) as previous_crimes_comparable
+    from common_months c
+    join monthly m on m.force = c.force and m.month in (c.current_month, c.previous_month)
+    group by m.force, m.area_level, m.area_code, c.fy_start, m.strand
+),
+
 filled as (
-    select a.force, a.area_level, a.area_code, a.area_name, y.fy_start, s.strand, coalesce(c.crimes, 0) as crimes
+    select a.force, a.area_level, a.area_code, a.area_name, y.fy_start, y.months_covered, s.strand,
+           cast(coalesce(c.crimes, 0) as bigint) as crimes
     from areas a
-    join years y on y.force = a.force
+    join coverage y on y.force = a.force
     cross join all_strands s
     left join counts c
         on c.force = a.force and c.area_level = a.area_level and c.area_code = a.area_code
@@ -69,13 +97,26 @@ final as (
     select
         cur.force, cur.area_level, cur.area_code, cur.area_name,
         cast(cur.fy_start as text) || '/' || right(cast(cur.fy_start + 1 as text), 2) as financial_year,
-        cur.fy_start as financial_year_start, cur.strand, cur.crimes,
+        cur.fy_start as financial_year_start, cur.months_covered, cur.months_covered < 12 as is_part_year,
+        cur.strand, cur.crimes,
         prev.crimes as previous_year_crimes,
-        cur.crimes - prev.crimes as change
+        prev.months_covered as previous_months_covered,
+        k.comparable_months,
+        case when k.comparable_months is not null then cast(coalesce(n.crimes_comparable, 0) as bigint) end as crimes_comparable,
+        case when k.comparable_months is not null
+             then cast(coalesce(n.previous_crimes_comparable, 0) as bigint) end as previous_crimes_comparable,
+        case when k.comparable_months is not null
+             then cast(coalesce(n.crimes_comparable, 0) - coalesce(n.previous_crimes_comparable, 0) as bigint) end as change,
+        cast(null as float8) as change_p_value,
+        cast(null as boolean) as change_significant
     from filled cur
     left join filled prev
         on prev.force = cur.force and prev.area_level = cur.area_level and prev.area_code = cur.area_code
        and prev.strand = cur.strand and prev.fy_start = cur.fy_start - 1
+    left join comparison k on k.force = cur.force and k.fy_start = cur.fy_start
+    left join comparable_counts n
+        on n.force = cur.force and n.area_level = cur.area_level and n.area_code = cur.area_code
+       and n.fy_start = cur.fy_start and n.strand = cur.strand
 )
 
 select * from final

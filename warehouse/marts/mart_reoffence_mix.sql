@@ -1,10 +1,11 @@
 -- mart_reoffence_mix (the assessment's Table 3): the offence groups of proven reoffences in the
 -- local cohort, for the county, each BCU and each authority, per quarterly cohort and per
 -- financial year of cohorts.
--- grain: one row per period_type, period_start, area_level, area_name, reoffence_group
+-- grain: period_type, period_start, area_level, area_name, reoffence_group
 -- feeds: reoffending_cohort, reference
 -- reoffences: the offence groups listed for the area's reoffenders (one per listed group);
--- share: of all listed in the area and period.
+-- share: of all listed in the area and period (total_reoffences), with its Wilson 95% interval.
+-- quarters_covered: the quarterly cohorts the period holds.
 with
 
 force_areas as (
@@ -47,13 +48,26 @@ counted as (
     group by cohort_period, period_type, period_start, period_end, area_level, area_name, reoffence_group
 ),
 
+coverage as (
+    select period_type, period_start, cast(count(distinct cohort_start) as integer) as quarters_covered
+    from periods
+    group by period_type, period_start
+),
+
 final as (
     select
-        counted.*,
-        cast(reoffences as float8)
-            / sum(reoffences) over (partition by period_type, period_start, area_level, area_name) as share,
-        rank() over (partition by period_type, period_start, area_level, area_name order by reoffences desc) as rank
-    from counted
+        c.cohort_period, c.period_type, c.period_start, c.period_end, v.quarters_covered,
+        c.period_type = 'annual' and v.quarters_covered < 4 as is_part_year,
+        c.area_level, c.area_name, c.reoffence_group, c.reoffences,
+        cast(sum(c.reoffences) over (partition by c.period_type, c.period_start, c.area_level, c.area_name) as bigint)
+            as total_reoffences,
+        cast(c.reoffences as float8)
+            / sum(c.reoffences) over (partition by c.period_type, c.period_start, c.area_level, c.area_name) as share,
+        cast(null as float8) as share_lower,
+        cast(null as float8) as share_upper,
+        rank() over (partition by c.period_type, c.period_start, c.area_level, c.area_name order by c.reoffences desc) as rank
+    from counted c
+    join coverage v on v.period_type = c.period_type and v.period_start = c.period_start
 )
 
 select * from final

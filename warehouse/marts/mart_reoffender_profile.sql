@@ -1,12 +1,14 @@
 -- mart_reoffender_profile (E8, the assessment's Table 2): who reoffends in the local cohort, by
 -- sex, age band, ethnic group, index offence group and youth, for the county, each BCU and
 -- each authority, per quarterly cohort and per financial year of cohorts.
--- grain: one row per period_type, period_start, area_level, area_name, dimension, value
+-- grain: period_type, period_start, area_level, area_name, dimension, value
 -- feeds: reoffending_cohort, reference
 -- Age bands come from ref_age_bands (band_set 'reoffender'; by default 10-17, 18-24, 25-31,
 -- 32-40, 41+). share = the value's reoffenders / all reoffenders in the area and period;
 -- proportion_reoffending = its reoffenders / its offenders. quarters_covered says how many
--- quarterly cohorts a financial year holds.
+-- quarterly cohorts a financial year holds (is_part_year below 4). Wilson 95% intervals:
+-- proportion_lower/_upper and share_lower/_upper. total_reoffenders: all reoffenders in the area
+-- and period (the share's denominator).
 with
 
 force_areas as (
@@ -74,12 +76,19 @@ counted as (
 final as (
     select
         c.cohort_period, c.period_type, c.period_start, c.period_end, v.quarters_covered,
+        c.period_type = 'annual' and v.quarters_covered < 4 as is_part_year,
         c.area_level, c.area_name, c.dimension, c.value, c.offenders, c.reoffenders,
         cast(c.reoffenders as float8) / c.offenders as proportion_reoffending,
+        cast(null as float8) as proportion_lower,
+        cast(null as float8) as proportion_upper,
+        cast(sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.dimension)
+             as bigint) as total_reoffenders,
         case when sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.dimension) > 0
              then cast(c.reoffenders as float8)
                   / sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.dimension)
-        end as share
+        end as share,
+        cast(null as float8) as share_lower,
+        cast(null as float8) as share_upper
     from counted c
     join coverage v on v.period_type = c.period_type and v.period_start = c.period_start
 )

@@ -1,6 +1,6 @@
 -- mart_reoffending_rate (E7): proven reoffending by geography, adult/juvenile and cohort period:
 -- offenders, reoffenders, reoffences, proportion reoffending and frequency.
--- grain: one row per source, geography_level, geography, adult_juvenile, period_start, period_type
+-- grain: source, geography_level, geography, adult_juvenile, period_start, period_type
 -- feeds: moj_reoffending, reference
 -- Authorities and upper-tier authorities as the MoJ geographical data tool publishes them; a
 -- police force area is the sum of its authorities' counts (areas_summed says how many); national
@@ -10,10 +10,21 @@
 -- Rates are recomputed from the counts; withheld counts stay null (suppressed true), and so does
 -- any sum that would need one: a partial total is never shown as the total. The national
 -- series' empty figures are missing (null), not withheld: suppressed stays false.
+-- A force area's total needs every one of its authorities: with fewer (areas_summed below
+-- areas_expected) its counts are not published and is_partial_total is true.
+-- quarters_covered: the quarterly cohorts a row stands for (1 for a quarter, 4 for a year).
+-- proportion_lower/proportion_upper: Wilson 95% interval of proportion_reoffending.
 with
 
 authorities as (
     select distinct authority_code, force_area_code, force_area_name from dim_geography
+),
+
+expected_areas as (
+    select force_area_name, count(distinct authority_code) as areas_expected
+    from dim_geography
+    where force_area_name is not null
+    group by force_area_name
 ),
 
 tool as (
@@ -118,14 +129,26 @@ all_periods as (
     )
 ),
 
+completeness as (
+    select a.*, e.areas_expected,
+           a.geography_level = 'force_area' and a.areas_summed < coalesce(e.areas_expected, 0) as is_partial_total
+    from all_periods a
+    left join expected_areas e on a.geography_level = 'force_area' and e.force_area_name = a.geography
+),
+
 final as (
     select
         source, geography_level, geography, adult_juvenile, period_start, period_end, period_type,
-        offenders, reoffenders, reoffences,
-        case when offenders > 0 then cast(reoffenders as float8) / offenders end as proportion_reoffending,
-        case when reoffenders > 0 then cast(reoffences as float8) / reoffenders end as frequency,
-        published_proportion, suppressed, areas_summed, derived_from_quarters
-    from all_periods
+        case when period_type = 'quarterly' then 1 else 4 end as quarters_covered,
+        case when not is_partial_total then offenders end as offenders,
+        case when not is_partial_total then reoffenders end as reoffenders,
+        case when not is_partial_total then reoffences end as reoffences,
+        case when not is_partial_total and offenders > 0 then cast(reoffenders as float8) / offenders end as proportion_reoffending,
+        cast(null as float8) as proportion_lower,
+        cast(null as float8) as proportion_upper,
+        case when not is_partial_total and reoffenders > 0 then cast(reoffences as float8) / reoffenders end as frequency,
+        published_proportion, suppressed, areas_summed, areas_expected, is_partial_total, derived_from_quarters
+    from completeness
 )
 
 select * from final

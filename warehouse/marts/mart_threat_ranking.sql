@@ -1,5 +1,5 @@
 -- mart_threat_ranking (E11): the partnership's threat ranking (Table 1 of the assessment).
--- grain: one row per threat
+-- grain: threat
 -- feeds: reference
 with
 

@@ -1,28 +1,35 @@
 -- mart_victim_offender_profile (E6): victims and suspects by offence group, sex and age band
 -- (bands from ref_age_bands, set 'victim_offender', covering every age), with each cell's share
 -- of its offence group and role, and the modal age band flagged.
--- grain: one row per force, area_level, area_code, financial_year, offence_group, role, sex, age_band
+-- grain: force, area_level, area_code, financial_year, offence_group, role, sex, age_band
+-- uses: recorded_crime_areas
 -- feeds: recorded_crime, reference
 -- People with neither age nor sex recorded (crimes against society or business, unknown
--- suspects) are left out; a missing age is the band 'Unknown', never a guess.
+-- suspects) are left out; a missing age is the band 'Unknown', never a guess. Crimes are
+-- counted by the force extract's counting rule; authorities include the remainder row.
+-- share_lower/share_upper: Wilson 95% interval of share.
 with
 
 crimes as (
-    select
-        force, force_area_code, force_area_name, authority_code, authority_name, out_of_area,
-        coalesce(offence_group, 'Unclassified') as offence_group,
-        victim_age, victim_sex, suspect_age, suspect_sex,
-        case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
-             else cast(extract(year from month) as integer) - 1 end as fy_start
-    from fact_recorded_crime
+    select force, area_level, area_code, area_name, fy_start, month,
+           coalesce(offence_group, 'Unclassified') as offence_group,
+           victim_age, victim_sex, suspect_age, suspect_sex
+    from recorded_crime_areas
+    where area_level in ('county', 'authority')
+),
+
+coverage as (
+    select force, fy_start, cast(count(distinct month) as integer) as months_covered
+    from crimes
+    group by force, fy_start
 ),
 
 people as (
-    select force, force_area_code, force_area_name, authority_code, authority_name, out_of_area, fy_start,
+    select force, area_level, area_code, area_name, fy_start,
            offence_group, 'victim' as role, coalesce(victim_sex, 'Unknown') as sex, victim_age as age
     from crimes where victim_age is not null or victim_sex is not null
     union all
-    select force, force_area_code, force_area_name, authority_code, authority_name, out_of_area, fy_start,
+    select force, area_level, area_code, area_name, fy_start,
            offence_group, 'suspect', coalesce(suspect_sex, 'Unknown'), suspect_age
     from crimes where suspect_age is not null or suspect_sex is not null
 ),
@@ -30,8 +37,7 @@ people as (
 grouped as (
     select people.* from people
     union all
-    select force, force_area_code, force_area_name, authority_code, authority_name, out_of_area, fy_start,
-           'All offences', role, sex, age
+    select force, area_level, area_code, area_name, fy_start, 'All offences', role, sex, age
     from people
 ),
 
@@ -46,12 +52,7 @@ banded as (
 ),
 
 area_rows as (
-    select 'county' as area_level, force_area_code as area_code, force_area_name as area_name, force, fy_start,
-           offence_group, role, sex, age_band
-    from banded
-    union all
-    select 'authority', authority_code, authority_name, force, fy_start, offence_group, role, sex, age_band
-    from banded where not out_of_area and authority_code is not null
+    select * from banded
 ),
 
 counts as (
@@ -78,8 +79,11 @@ final as (
     select
         c.force, c.area_level, c.area_code, c.area_name,
         cast(c.fy_start as text) || '/' || right(cast(c.fy_start + 1 as text), 2) as financial_year,
-        c.fy_start as financial_year_start, c.offence_group, c.role, c.sex, c.age_band, c.people,
+        c.fy_start as financial_year_start, v.months_covered, v.months_covered < 12 as is_part_year, c.offence_group, c.role, c.sex, c.age_band, c.people,
         cast(c.people as float8) / r.role_people as share,
+        r.role_people,
+        cast(null as float8) as share_lower,
+        cast(null as float8) as share_upper,
         b.band_rank = 1 and c.age_band <> 'Unknown' as is_modal_band
     from counts c
     join role_totals r
@@ -89,6 +93,7 @@ final as (
         on b.force = c.force and b.area_level = c.area_level and b.area_code = c.area_code
        and b.fy_start = c.fy_start and b.offence_group = c.offence_group and b.role = c.role
        and b.age_band = c.age_band
+    join coverage v on v.force = c.force and v.fy_start = c.fy_start
 )
 
 select * from final

@@ -1,13 +1,19 @@
 -- mart_young_persons_indicators (E10): the Trading Standards Young Persons Survey indicators by
 -- wave, area and gender, with the previous wave's value and the change.
--- grain: one row per wave, area_level, area_name, gender, indicator
+-- grain: wave, area_level, area_name, gender, indicator
 -- feeds: trading_standards, reference
 -- Areas: county (every authority), lancashire_12 (the two-tier county's districts, without the
 -- unitaries) and each authority; gender 'All' or one of the survey's genders. Each indicator is
 -- numerator / denominator as the contract defines it ('Prefer not to say' and 'Don't know' left
 -- out of the knife questions' denominators); mean_units_per_week is total units / drinkers who
--- gave a figure. Cells with a denominator under 10 are suppressed (figures null); change is the
--- difference from the previous wave loaded, where both waves have a value.
+-- gave a figure. value_lower/value_upper: Wilson 95% interval (proportions only). change: the
+-- difference from the previous wave loaded, where both waves publish a value; change_p_value:
+-- the two-proportion z-test (proportions only), change_significant at 95%.
+-- Disclosure control (warehouse.disclosure, applied after this SELECT): a denominator of 1-9
+-- pupils hides the cell; a numerator of 1-9 pupils hides numerator and value; then
+-- complementary cells are hidden so that no hidden value is the difference of published ones
+-- across gender ('All' = the genders) or area (county = its authorities = Lancashire-12 and the
+-- unitaries). suppressed is true on every hidden cell; suppression says 'primary' or 'secondary'.
 with
 
 authorities as (
@@ -143,26 +149,20 @@ grid as (
        and c.gender = g.gender and c.indicator = i.indicator
 ),
 
-valued as (
-    select grid.*,
-           denominator < 10 as suppressed,
-           case when denominator >= 10 then cast(numerator as float8) / denominator end as value
-    from grid
-),
-
 final as (
     select
-        v.wave, v.area_level, v.area_name, v.gender, v.indicator,
-        case when v.suppressed then null else v.numerator end as numerator,
-        case when v.suppressed then null else v.denominator end as denominator,
-        v.value,
-        p.value as previous_wave_value,
-        v.value - p.value as change,
-        v.suppressed
-    from valued v
-    left join valued p
-        on p.wave = v.previous_wave and p.area_level = v.area_level and p.area_name = v.area_name
-       and p.gender = v.gender and p.indicator = v.indicator
+        wave, previous_wave, area_level, area_name, gender, indicator,
+        numerator, denominator,
+        case when denominator > 0 then cast(numerator as float8) / denominator end as value,
+        cast(null as float8) as value_lower,
+        cast(null as float8) as value_upper,
+        cast(null as float8) as previous_wave_value,
+        cast(null as float8) as change,
+        cast(null as float8) as change_p_value,
+        cast(null as boolean) as change_significant,
+        cast(null as boolean) as suppressed,
+        cast(null as text) as suppression
+    from grid
 )
 
 select * from final

@@ -1,0 +1,80 @@
+"""An attacker's view of a published mart: every additive relation written as an equation, and
+linear algebra to find which hidden cells the published cells pin down.
+
+Independent of `warehouse.disclosure` (which only avoids groups with one hidden cell): here a
+hidden cell counts as recovered when any combination of the equations, not just one difference,
+determines it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def recovered(values: dict, relations: list[tuple]) -> set:
+    """Hidden cells (value None) determined by the relations (total, [parts]): total = sum(parts).
+
+    values: {cell: published value or None}. Returns the set of recovered cells.
+    """
+    hidden = sorted((c for c, v in values.items() if v is None), key=str)
+    index = {c: i for i, c in enumerate(hidden)}
+    rows = []
+    for total, parts in relations:
+        cells = [(total, 1.0)] + [(p, -1.0) for p in parts]
+        if not any(c in index for c, _ in cells):
+            continue
+        row = np.zeros(len(hidden))
+        for cell, sign in cells:
+            if cell in index:
+                row[index[cell]] += sign
+        rows.append(row)
+    if not rows:
+        return set()
+    # a hidden cell is determined when its unit vector lies in the equations' row space
+    _, s, vt = np.linalg.svd(np.array(rows), full_matrices=False)
+    basis = vt[s > 1e-9 * max(s.max(), 1.0)]
+    reach = (basis**2).sum(axis=0)
+    return {hidden[i] for i in np.flatnonzero(reach > 1 - 1e-6)}
+
+
+def hierarchy_relations(cells: set, edges: list[tuple], keys: set) -> list[tuple]:
+    """For each key (the other dimensions of a cell), each parent = the sum of its children.
+
+    cells: {(area, key)} present in the mart; edges: [(child area, parent area)], one per link of
+    each breakdown (an authority links to its county and to its BCU).
+    """
+    children: dict = {}
+    for child, parent in edges:
+        children.setdefault((parent, child[0]), []).append(child)
+    relations = []
+    for key in keys:
+        for (parent, _), kids in children.items():
+            if (parent, key) in cells:
+                relations.append(((parent, key), [(k, key) for k in kids if (k, key) in cells]))
+    return relations
+
+
+YPS_GENDERS = ["Female", "Male", "Other", "Prefer not to say"]
+
+
+def young_persons_relations(keys: set, lancashire_12: dict) -> list[tuple]:
+    """The additive groups of mart_young_persons_indicators (keys: wave, area_level, area_name,
+    gender, indicator): 'All' = the genders; the county = its authorities = Lancashire-12 and the
+    unitaries; Lancashire-12 = its districts. lancashire_12: {authority name: is a district}."""
+    relations = []
+    areas = {(k[1], k[2]) for k in keys}
+    county = next(name for level, name in areas if level == "county")
+    districts = [a for a, inside in lancashire_12.items() if inside and ("authority", a) in areas]
+    unitaries = [a for a, inside in lancashire_12.items() if not inside and ("authority", a) in areas]
+    for wave, indicator in {(k[0], k[4]) for k in keys}:
+        for level, name in areas:
+            relations.append(((wave, level, name, "All", indicator),
+                              [(wave, level, name, g, indicator) for g in YPS_GENDERS]))
+        for gender in ["All"] + YPS_GENDERS:
+            def cell(level, name, gender=gender):
+                return (wave, level, name, gender, indicator)
+            relations += [(cell("county", county), [cell("authority", a) for a in districts + unitaries]),
+                          (cell("lancashire_12", "Lancashire-12"), [cell("authority", a) for a in districts]),
+                          (cell("county", county), [cell("lancashire_12", "Lancashire-12")]
+                           + [cell("authority", a) for a in unitaries])]
+    return relations

@@ -1,0 +1,279 @@
+"""The Python step of a mart build: intervals, significance and disclosure control.
+
+SQL cannot compute chi-square quantiles, and choosing complementary suppressions is a search, so
+each mart's SELECT declares these columns (null) and `finish_mart` fills them: it reads the
+mart inside the build transaction, computes with `warehouse.statistics` and
+`warehouse.disclosure`, and writes the rows back in bulk. Both warehouses run the same Python on
+the same rows, so they publish the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from warehouse import disclosure
+from warehouse import statistics as st
+from warehouse.load import bulk_insert_arrow
+
+Finisher = Callable[[sa.Connection, pa.Table], pa.Table]
+
+
+def read_mart(conn: sa.Connection, name: str) -> pa.Table:
+    """The mart's rows as an Arrow table (read inside the caller's transaction)."""
+    result = conn.execute(sa.text(f"select * from {name}"))
+    columns = list(result.keys())
+    rows = result.fetchall()
+    return pa.table({c: pa.array([r[i] for r in rows]) for i, c in enumerate(columns)}) if rows else \
+        pa.table({c: pa.array([], pa.null()) for c in columns})
+
+
+def numbers(table: pa.Table, column: str) -> np.ndarray:
+    """A column as float64, NaN for null."""
+    col = table.column(column)
+    if pa.types.is_null(col.type):
+        return np.full(table.num_rows, np.nan)
+    return pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
+
+
+def put(table: pa.Table, column: str, values) -> pa.Table:
+    """Replace a column: floats (NaN becomes null) or an object array (None is null)."""
+    values = np.asarray(values)
+    if values.dtype == object:
+        array = pa.array(list(values))
+    else:
+        array = pa.array(values.astype("float64"), type=pa.float64(), from_pandas=True)
+    return table.set_column(table.schema.get_field_index(column), column, array)
+
+
+def with_wilson(table: pa.Table, numerator: str, denominator: str, prefix: str) -> pa.Table:
+    """Fill <prefix>_lower and <prefix>_upper with the Wilson interval of numerator / denominator."""
+    lower, upper = st.wilson_interval(numbers(table, numerator), numbers(table, denominator))
+    return put(put(table, f"{prefix}_lower", lower), f"{prefix}_upper", upper)
+
+
+def with_count_change_test(table: pa.Table, before: str, after: str, before_exposure: str | None = None,
+                           after_exposure: str | None = None) -> pa.Table:
+    """Fill change_p_value and change_significant: the conditional test of two Poisson counts,
+    with each period's exposure where both are known, else the counts as they stand."""
+    k1, k2 = numbers(table, before), numbers(table, after)
+    e1 = numbers(table, before_exposure) if before_exposure else np.ones(len(k1))
+    e2 = numbers(table, after_exposure) if after_exposure else np.ones(len(k1))
+    known = (e1 > 0) & (e2 > 0)
+    p = st.poisson_change_p(k1, np.where(known, e1, 1.0), k2, np.where(known, e2, 1.0))
+    return put(put(table, "change_p_value", p), "change_significant", st.significant(p))
+
+
+def crime_trend(conn, table):
+    """Change between years: conditional Poisson test, residents as exposure."""
+    return with_count_change_test(table, "previous_crimes_comparable", "crimes_comparable",
+                                  "previous_population", "population")
+
+
+def area_rates(conn, table):
+    """Rates: Garwood interval on the located count, annualised like the rate."""
+    months = numbers(table, "months_covered")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(months > 0, 1000 * 12 / months, np.nan)
+    lower, upper = st.poisson_interval(numbers(table, "located_count"))
+    population = numbers(table, "population")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = population > 0
+        table = put(table, "rate_lower", np.where(ok, lower * scale / population, np.nan))
+        return put(table, "rate_upper", np.where(ok, upper * scale / population, np.nan))
+
+
+def volume_harm(conn, table):
+    """Volume share: Wilson interval."""
+    return with_wilson(table, "crimes", "total_crimes", "volume_share")
+
+
+def domestic_abuse(conn, table):
+    """Three shares: Wilson intervals."""
+    table = with_wilson(table, "domestic_abuse", "crimes", "domestic_abuse_share")
+    table = with_wilson(table, "alcohol_related", "domestic_abuse", "alcohol_share")
+    return with_wilson(table, "male_victims", "victims_with_sex", "male_victim_share")
+
+
+def hate_crime(conn, table):
+    """Change between years: conditional Poisson test over the same months of the same area."""
+    return with_count_change_test(table, "previous_crimes_comparable", "crimes_comparable")
+
+
+def victim_offender(conn, table):
+    """Each cell's share of its role: Wilson interval."""
+    return with_wilson(table, "people", "role_people", "share")
+
+
+def reoffending_rate(conn, table):
+    """Proportion reoffending: Wilson interval."""
+    return with_wilson(table, "reoffenders", "offenders", "proportion")
+
+
+def reoffender_profile(conn, table):
+    """Proportion reoffending and share of reoffenders: Wilson intervals."""
+    table = with_wilson(table, "reoffenders", "offenders", "proportion")
+    return with_wilson(table, "reoffenders", "total_reoffenders", "share")
+
+
+def reoffence_mix(conn, table):
+    """Share of listed reoffences: Wilson interval."""
+    return with_wilson(table, "reoffences", "total_reoffences", "share")
+
+
+def hide(table: pa.Table, hidden: np.ndarray, columns: list[str]) -> pa.Table:
+    """Null the columns on hidden rows."""
+    mask = pa.array(hidden)
+    for column in columns:
+        col = table.column(column)
+        table = table.set_column(table.schema.get_field_index(column), column,
+                                 pc.if_else(mask, pa.scalar(None, col.type), col))
+    return table
+
+
+def labelled(primary: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The suppressed flag and 'primary' / 'secondary' / None for each row."""
+    kind = np.where(primary, "primary", np.where(hidden, "secondary", None)).astype(object)
+    kind[kind == "None"] = None
+    return hidden.astype(object), kind
+
+
+def _keys(*parts) -> list:
+    """Row-wise tuples of the parts, None wherever any part is None."""
+    return [None if any(p is None or p != p for p in row) else row for row in zip(*parts)]
+
+
+def community_issues(conn, table):
+    """Wilson intervals on each share; primary and complementary suppression over the area hierarchy."""
+    table = with_wilson(table, "responses", "total_responses", "share")
+    table = table.sort_by([("area_level", "ascending"), ("area_code", "ascending"), ("issue_category", "ascending"),
+                           ("issue_detail", "ascending")])
+    ward_parent = dict(conn.execute(sa.text("select distinct ward_code, authority_code from fact_itk_response")).all())
+    auth_bcu = dict(conn.execute(sa.text("select distinct authority_code, bcu from fact_itk_response where bcu is not null")).all())
+    county_of = dict(conn.execute(sa.text("select distinct authority_code, force_area_code from dim_geography "
+                                          "where force_area_code is not null")).all())
+    county_of |= dict(conn.execute(sa.text("select distinct bcu, force_area_code from dim_geography "
+                                           "where bcu is not null and force_area_code is not null")).all())
+    level = table.column("area_level").to_pylist()
+    code = table.column("area_code").to_pylist()
+
+    def edge(parent_level, child_level, parent_of):
+        """Each row's key in the group of a parent and its children (the parent's code), and
+        whether the row is that group's total."""
+        key = [c if lv == parent_level else parent_of.get(c) if lv == child_level else None for lv, c in zip(level, code)]
+        return key, [lv == parent_level for lv in level]
+
+    edges = [edge("county", "authority", county_of), edge("county", "bcu", county_of),
+             edge("bcu", "authority", auth_bcu), edge("authority", "ward", ward_parent)]
+    area = list(zip(level, code))
+    totals = numbers(table, "total_responses")
+    # denominators first, one cell per area (the same for every issue), then each issue's counts
+    first = {a: i for i, a in reversed(list(enumerate(area)))}
+    area_rows = np.array(sorted(first.values()))
+    area_groups = disclosure.groups_from_keys([(np.array(key, dtype=object)[area_rows], np.array(total)[area_rows])
+                                               for key, total in edges])
+    hidden_areas = disclosure.complementary(disclosure.small(totals[area_rows]), totals[area_rows], area_groups)
+    hidden_total = np.array([hidden_areas[np.searchsorted(area_rows, first[a])] for a in area])
+    issue = list(zip(table.column("row_type").to_pylist(), table.column("issue_category").to_pylist(),
+                     table.column("issue_detail").to_pylist()))
+    counts = numbers(table, "responses")
+    primary = disclosure.small(counts) | disclosure.small(totals)
+    groups = disclosure.groups_from_keys([(_keys(issue, key), total) for key, total in edges])
+    hidden = disclosure.complementary(primary | hidden_total, counts, groups)
+    table = hide(table, hidden, ["responses", "share", "share_lower", "share_upper", "priority_score"])
+    table = hide(table, hidden_total, ["total_responses"])
+    table = put(table, "rank", published_rank(table, hidden))
+    flag, kind = labelled(primary, hidden)
+    return put(put(table, "suppressed", flag), "suppression", kind)
+
+
+def published_rank(table: pa.Table, hidden: np.ndarray) -> np.ndarray:
+    """Rank by responses, then priority_score, among the published cells of each area and row
+    type: a rank counted over hidden cells would bound them between their neighbours."""
+    frame = table.select(["area_level", "area_code", "row_type"]).to_pandas()
+    frame["score"] = numbers(table, "responses") * 1e7 + numbers(table, "priority_score")
+    frame.loc[hidden, "score"] = np.nan
+    ranks = frame.groupby(["area_level", "area_code", "row_type"])["score"].rank(method="min", ascending=False)
+    return np.array([None if np.isnan(r) else int(r) for r in ranks], dtype=object)
+
+
+MEAN_INDICATORS = {"mean_units_per_week"}  # a mean, not a proportion: no Wilson interval, no z-test
+
+
+def young_persons(conn, table):
+    """Primary and complementary suppression across gender and area, then intervals and the change
+    between waves from published cells only."""
+    grain = ["wave", "area_level", "area_name", "gender", "indicator"]
+    table = table.sort_by([(c, "ascending") for c in grain])
+    in_l12 = dict(conn.execute(sa.text("select distinct authority_name, is_lancashire_12 "
+                                       "from fact_young_persons_response")).all())
+    wave, level, name, gender, indicator = (table.column(c).to_pylist() for c in grain)
+    cell = list(zip(wave, gender, indicator))
+    by_gender = _keys(wave, level, name, indicator)
+    county = [c if lv == "county" or lv == "authority" else None for c, lv in zip(cell, level)]
+    l12 = [c if lv == "lancashire_12" or (lv == "authority" and in_l12.get(n)) else None
+           for c, lv, n in zip(cell, level, name)]
+    unitaries = [c if lv in ("county", "lancashire_12") or (lv == "authority" and in_l12.get(n) is False) else None
+                 for c, lv, n in zip(cell, level, name)]
+    groups = disclosure.groups_from_keys([
+        (by_gender, [g == "All" for g in gender]), (county, [lv == "county" for lv in level]),
+        (l12, [lv == "lancashire_12" for lv in level]), (unitaries, [lv == "county" for lv in level])])
+    num, den = numbers(table, "numerator"), numbers(table, "denominator")
+    proportion = np.array([i not in MEAN_INDICATORS for i in indicator])
+    hidden_den = disclosure.complementary(disclosure.small(den), den, groups)
+    primary = disclosure.small(den) | (proportion & disclosure.small(num))
+    hidden = disclosure.complementary(primary | hidden_den, num, groups)
+
+    lower, upper = st.wilson_interval(num, den)
+    table = put(put(table, "value_lower", np.where(proportion, lower, np.nan)), "value_upper",
+                np.where(proportion, upper, np.nan))
+    value = np.where(hidden, np.nan, numbers(table, "value"))
+    position = {key: i for i, key in enumerate(zip(wave, level, name, gender, indicator))}
+    before = np.array([position.get(key, -1) for key in zip(table.column("previous_wave").to_pylist(), level, name,
+                                                              gender, indicator)])
+    has_before = before >= 0
+    pick = np.where(has_before, before, 0)
+    previous_value = np.where(has_before, value[pick], np.nan)
+    published_pair = has_before & ~hidden & ~hidden[pick]
+    p = st.two_proportion_p(num[pick], den[pick], num, den)
+    p = np.where(published_pair & proportion, p, np.nan)
+    table = put(table, "previous_wave_value", previous_value)
+    table = put(table, "change", np.where(published_pair, value - previous_value, np.nan))
+    table = put(put(table, "change_p_value", p), "change_significant", st.significant(p))
+    table = hide(table, hidden, ["numerator", "value", "value_lower", "value_upper", "change", "change_p_value",
+                                 "change_significant"])
+    table = hide(table, hidden_den, ["denominator"])
+    flag, kind = labelled(primary, hidden)
+    return put(put(table, "suppressed", flag), "suppression", kind)
+
+
+FINISHERS: dict[str, Finisher] = {
+    "mart_crime_trend": crime_trend,
+    "mart_area_rates": area_rates,
+    "mart_crime_volume_harm": volume_harm,
+    "mart_domestic_abuse": domestic_abuse,
+    "mart_hate_crime": hate_crime,
+    "mart_victim_offender_profile": victim_offender,
+    "mart_reoffending_rate": reoffending_rate,
+    "mart_reoffender_profile": reoffender_profile,
+    "mart_reoffence_mix": reoffence_mix,
+    "mart_community_issues": community_issues,
+    "mart_young_persons_indicators": young_persons,
+}
+
+
+def finish_mart(conn: sa.Connection, name: str) -> None:
+    """Fill the mart's computed columns in place, inside the build transaction."""
+    finisher = FINISHERS.get(name)
+    if finisher is None:
+        return
+    table = read_mart(conn, name)
+    if table.num_rows == 0:
+        return
+    finished = finisher(conn, table)
+    conn.execute(sa.text(f"delete from {name}"))
+    bulk_insert_arrow(conn, name, finished, finished.schema.names)

@@ -1,0 +1,88 @@
+"""Intervals and tests for published rates, proportions and changes, vectorised over a mart's rows.
+
+- Rates: exact Poisson 95% interval (Garwood 1936, from chi-square quantiles).
+- Proportions: Wilson score 95% interval.
+- Change in a proportion: two-sided two-proportion z-test (pooled).
+- Change in a count: the conditional test of two Poisson counts (given their sum, the later count
+  is binomial with p = its exposure's share), two-sided by doubling the smaller tail.
+
+Every function takes numpy arrays (NaN for missing) and returns arrays of the same length, NaN
+where the input cannot support an answer (no denominator, no exposure).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.95
+ALPHA = 1 - CONFIDENCE
+Z = float(stats.norm.ppf(1 - ALPHA / 2))
+
+
+def _floats(*arrays) -> list[np.ndarray]:
+    return [np.asarray(a, dtype="float64") for a in arrays]
+
+
+def poisson_interval(count) -> tuple[np.ndarray, np.ndarray]:
+    """Garwood's exact 95% interval for a Poisson count: (lower, upper), lower 0 for a count of 0."""
+    (k,) = _floats(count)
+    with np.errstate(invalid="ignore"):
+        lower = np.where(k > 0, stats.chi2.ppf(ALPHA / 2, 2 * k) / 2, 0.0)
+        upper = stats.chi2.ppf(1 - ALPHA / 2, 2 * k + 2) / 2
+    missing = np.isnan(k)
+    return np.where(missing, np.nan, lower), np.where(missing, np.nan, upper)
+
+
+def rate_interval(count, denominator, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Poisson interval of count / denominator x scale (e.g. scale 1000 for a rate per 1,000)."""
+    (den,) = _floats(denominator)
+    lower, upper = poisson_interval(count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = den > 0
+        return np.where(ok, lower / den * scale, np.nan), np.where(ok, upper / den * scale, np.nan)
+
+
+def wilson_interval(numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson's 95% score interval for numerator / denominator: (lower, upper)."""
+    x, n = _floats(numerator, denominator)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        centre = (p + Z**2 / (2 * n)) / (1 + Z**2 / n)
+        half = Z * np.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
+        ok = n > 0
+        return np.where(ok, np.clip(centre - half, 0, 1), np.nan), np.where(ok, np.clip(centre + half, 0, 1), np.nan)
+
+
+def two_proportion_p(x1, n1, x2, n2) -> np.ndarray:
+    """Two-sided p-value that x1/n1 and x2/n2 differ (pooled z-test); NaN without both denominators."""
+    x1, n1, x2, n2 = _floats(x1, n1, x2, n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (x1 + x2) / (n1 + n2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        z = (x2 / n2 - x1 / n1) / se
+        p = 2 * stats.norm.sf(np.abs(z))
+        # no variation at all (both 0% or both 100%): no evidence of change
+        p = np.where(se == 0, 1.0, p)
+        return np.where((n1 > 0) & (n2 > 0), p, np.nan)
+
+
+def poisson_change_p(k1, exposure1, k2, exposure2) -> np.ndarray:
+    """Two-sided p-value that the rate k2/exposure2 differs from k1/exposure1, conditional on k1 + k2."""
+    k1, e1, k2, e2 = _floats(k1, exposure1, k2, exposure2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = k1 + k2
+        share = e2 / (e1 + e2)
+        lower = stats.binom.cdf(k2, n, share)
+        upper = stats.binom.sf(k2 - 1, n, share)
+        p = np.minimum(1.0, 2 * np.minimum(lower, upper))
+        p = np.where(n == 0, 1.0, p)
+        ok = ~np.isnan(n) & (e1 > 0) & (e2 > 0)
+        return np.where(ok, p, np.nan)
+
+
+def significant(p) -> np.ndarray:
+    """True where p < 0.05, False where not, None (object) where p is missing."""
+    (p,) = _floats(p)
+    out = np.where(np.isnan(p), None, p < ALPHA)
+    return out.astype(object)
