@@ -59,94 +59,127 @@ def _level(area: str | None) -> tuple[str, str | None]:
 
 
 AREA = "(area_level = :level and (cast(:name as text) is null or area_name = :name))"
+FORCE_AREA = f"(force = :force and {AREA})"  # marts holding many forces: one partnership's force only
 
 
-def trend(conn, area):
-    """E1: crimes by category and financial year, with the previous year and the change."""
+def part_year(months: int | None) -> str:
+    """'' for a full year, else how much of it the figures cover."""
+    return "" if months in (None, 12) else f" (part year: {months} of 12 months)"
+
+
+def trend(conn, area, force):
+    """E1: crimes by category and financial year, with the change over the months both years hold."""
     level, name = _level(area)
-    totals = fetch(conn, f"select source, financial_year, sum(crimes) as crimes from mart_crime_trend where {AREA} "
-                         "and crime_type <> 'Anti-social behaviour' group by source, financial_year order by financial_year",
-                   level=level, name=name)
+    totals = fetch(conn, f"select source, financial_year, months_covered, sum(crimes) as crimes from mart_crime_trend "
+                         f"where {FORCE_AREA} and crime_type <> 'Anti-social behaviour' "
+                         "group by source, financial_year, months_covered order by financial_year",
+                   level=level, name=name, force=force)
     series: dict[str, list] = {}
     for r in totals:
-        series.setdefault(r["source"], []).append((r["financial_year"], float(r["crimes"])))
-    rows = fetch(conn, f"select source, financial_year, months_covered, crime_type, crimes, previous_year_crimes, change "
-                       f"from mart_crime_trend where {AREA} and financial_year = (select max(financial_year) "
-                       f"from mart_crime_trend) order by source, crimes desc", level=level, name=name)
+        series.setdefault(r["source"], []).append((f"{r['financial_year']}{'*' if r['months_covered'] < 12 else ''}",
+                                                   float(r["crimes"])))
+    rows = fetch(conn, f"select source, financial_year, months_covered, crime_type, crimes, change_basis, "
+                       f"previous_crimes_comparable, crimes_comparable, change, change_p_value, change_significant "
+                       f"from mart_crime_trend where {FORCE_AREA} and financial_year = (select max(financial_year) "
+                       f"from mart_crime_trend where force = :force) order by source, crimes desc",
+                 level=level, name=name, force=force)
     years = sorted({r["financial_year"] for r in totals})
     chart = svg.bar_chart([(f"{source} {year}", value) for source, points in series.items() for year, value in points],
-                          "All crime (excluding ASB) by source and financial year")
+                          "All crime (excluding ASB) by source and financial year (* part year)")
     return Figure("e1-trend", "E1", "Recorded crime by year and category", "mart_crime_trend",
                   f"financial years {years[0]} to {years[-1]}" if years else "no data", rows, chart if series else None,
-                  note="Each source counts differently (police.uk street rows, the force extract, Home Office tables); "
-                       "months_covered marks a part year.")
+                  note="Each source counts by its own rule (police.uk: one Crime ID per month, ASB rows as incidents; "
+                       "force extract: one crime reference; Home Office tables: the published figure) and is never "
+                       "added to another. A change compares only the months both years hold (change_basis); "
+                       "change_significant comes from a test of the two counts at 95%.")
 
 
-def volume_harm(conn, area):
-    """E2, Figure 1: each category's share of crime count beside its share of harm."""
+def volume_harm(conn, area, force):
+    """E2, Figure 1: each category's share of crime count beside its share of harm, from the force
+    extract's offence-coded weights when it is loaded, else the police.uk approximation."""
     level, name = _level(area)
-    rows = fetch(conn, f"select financial_year, category, crimes, volume_share, harm_share, unweighted_crimes, weights_version "
-                       f"from mart_crime_volume_harm where {AREA} and source = 'police_uk' and financial_year = "
-                       "(select max(financial_year) from mart_crime_volume_harm where source = 'police_uk') "
-                       "order by volume_share desc", level=level, name=name)
+    source = scalar(conn, "select min(source) from mart_crime_volume_harm where force = :force "
+                          "and source in ('force_extract', 'police_uk')", force=force)
+    rows = fetch(conn, f"select financial_year, months_covered, category, crimes, volume_share, volume_share_lower, "
+                       f"volume_share_upper, harm_share, unweighted_crimes, weights_version "
+                       f"from mart_crime_volume_harm where {FORCE_AREA} and source = :source and financial_year = "
+                       "(select max(financial_year) from mart_crime_volume_harm where source = :source and force = :force) "
+                       "order by volume_share desc", level=level, name=name, source=source, force=force)
     version = rows[0]["weights_version"] if rows else None
     chart = svg.paired_bars([(r["category"], r["volume_share"], r["harm_share"]) for r in rows],
                             "Figure 1: % of crime count compared to proportion of harm", ("share of count", "share of harm"))
-    window = f"financial year {rows[0]['financial_year']}" if rows else "no data"
+    window = f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])}" if rows else "no data"
+    basis = ("the force extract, each crime weighted by its Home Office offence code's Crime Severity Score"
+             if source == "force_extract" else
+             "police.uk street crime, weighted by an approximate weight per police.uk crime type "
+             "(the force extract is not loaded)")
     return Figure("e2-volume-harm", "E2", "Share of crime count against share of harm", "mart_crime_volume_harm", window,
-                  rows, chart if rows else None, weights_version=version,
-                  note="Harm: each crime weighted by its Crime Severity Score weight (see weights_version).")
+                  rows, chart if rows else None, weights_version=version, note=f"Harm from {basis}.")
 
 
-def rates(conn, area, measure: str = "all_crime", source: str = "police_uk"):
-    """E3: crime per 1,000 residents by authority, ranked; the profile's authority highlighted."""
-    rows = fetch(conn, "select financial_year, area_name, count, population, rate_per_1000, rank from mart_area_rates "
-                       "where area_level = 'authority' and measure = :measure and source = :source and financial_year = "
-                       "(select max(financial_year) from mart_area_rates where source = :source) order by rank",
-                 measure=measure, source=source)
+def rates(conn, area, force, measure: str = "all_crime", source: str = "police_uk"):
+    """E3: crime per 1,000 residents by authority, ranked, with intervals; the profile's authority highlighted."""
+    rows = fetch(conn, "select financial_year, months_covered, is_annualised, area_name, count, located_count, population, "
+                       "rate_per_1000, rate_lower, rate_upper, rank from mart_area_rates "
+                       "where force = :force and area_level in ('county', 'authority') and measure = :measure "
+                       "and source = :source and financial_year = (select max(financial_year) from mart_area_rates "
+                       "where source = :source and force = :force) order by area_level desc, rank",
+                 measure=measure, source=source, force=force)
     label = measure.replace("_", " ")
-    chart = svg.bar_chart([(r["area_name"], r["rate_per_1000"]) for r in rows], f"{label} per 1,000 residents",
-                          highlight=area)
-    window = f"financial year {rows[0]['financial_year']} ({source})" if rows else "no data"
+    chart = svg.bar_chart([(r["area_name"], r["rate_per_1000"]) for r in rows if r["rank"] is not None],
+                          f"{label} per 1,000 residents", highlight=area)
+    window = (f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])} ({source})"
+              if rows else "no data")
+    annualised = bool(rows) and rows[0]["is_annualised"]
     return Figure(f"e3-rates-{measure.replace('_', '-')}", "E3", f"{label.capitalize()} per 1,000 residents, ranked",
-                  "mart_area_rates", window, rows, chart if rows else None)
+                  "mart_area_rates", window, rows, chart if rows else None,
+                  note=("Rates are annualised from the months covered (x 12 / months). " if annualised else "")
+                  + "Rates count crimes located in an authority (the county's too); the row 'Not allocated to an "
+                    "authority' states the rest. rate_lower and rate_upper: exact Poisson 95% interval.")
 
 
-def domestic_abuse(conn, area):
-    """E4: domestic abuse share of crime, alcohol-related share of it, male victims, by authority."""
-    rows = fetch(conn, "select financial_year, area_name, crimes, domestic_abuse, domestic_abuse_share, alcohol_share, "
-                       "male_victim_share, share_rank from mart_domestic_abuse where area_level in ('county', 'authority') "
-                       "order by area_level desc, share_rank")
-    chart = svg.bar_chart([(r["area_name"], r["domestic_abuse_share"]) for r in rows], "Domestic abuse share of crime",
-                          percent=True, highlight=area)
-    window = f"financial year {rows[0]['financial_year']} (force extract)" if rows else "no data"
-    return Figure("e4-domestic-abuse", "E4", "Domestic abuse", "mart_domestic_abuse", window, rows, chart if rows else None)
+def domestic_abuse(conn, area, force):
+    """E4: domestic abuse share of crime, alcohol-related share of it, male victims, by authority, with intervals."""
+    rows = fetch(conn, "select financial_year, months_covered, area_name, crimes, domestic_abuse, domestic_abuse_share, "
+                       "domestic_abuse_share_lower, domestic_abuse_share_upper, alcohol_share, alcohol_share_lower, "
+                       "alcohol_share_upper, male_victim_share, share_rank, alcohol_share_rank from mart_domestic_abuse "
+                       "where force = :force and area_level in ('county', 'authority') "
+                       "and financial_year = (select max(financial_year) from mart_domestic_abuse where force = :force) "
+                       "order by area_level desc, share_rank", force=force)
+    chart = svg.bar_chart([(r["area_name"], r["domestic_abuse_share"]) for r in rows if r["share_rank"] is not None],
+                          "Domestic abuse share of crime", percent=True, highlight=area)
+    window = (f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])} (force extract)"
+              if rows else "no data")
+    return Figure("e4-domestic-abuse", "E4", "Domestic abuse", "mart_domestic_abuse", window, rows, chart if rows else None,
+                  note="Shares with Wilson 95% intervals; ranks among the force's authorities.")
 
 
-def hate_crime(conn, area):
-    """E5: hate crime by strand, with the previous year."""
+def hate_crime(conn, area, force):
+    """E5: hate crime by strand, with the change over the months both years hold."""
     level, name = _level(area)
-    rows = fetch(conn, f"select financial_year, strand, crimes, previous_year_crimes, change from mart_hate_crime where {AREA} "
-                       "order by financial_year, crimes desc", level=level, name=name)
+    rows = fetch(conn, f"select financial_year, months_covered, strand, crimes, comparable_months, previous_crimes_comparable, "
+                       f"crimes_comparable, change, change_significant from mart_hate_crime where {FORCE_AREA} "
+                       "order by financial_year, crimes desc", level=level, name=name, force=force)
     return Figure("e5-hate-crime", "E5", "Hate crime by strand", "mart_hate_crime",
                   ", ".join(sorted({r["financial_year"] for r in rows})) or "no data", rows)
 
 
-def victim_profile(conn, area):
+def victim_profile(conn, area, force):
     """E6: victims by age band (all offences), with the modal band."""
     level, name = _level(area)
     rows = fetch(conn, f"select financial_year, role, age_band, sum(people) as people, max(case when is_modal_band then 1 else 0 end) "
-                       f"as modal from mart_victim_offender_profile where {AREA} and offence_group = 'All offences' "
-                       "group by financial_year, role, age_band order by role, age_band", level=level, name=name)
+                       f"as modal from mart_victim_offender_profile where {FORCE_AREA} and offence_group = 'All offences' "
+                       "group by financial_year, role, age_band order by role, age_band", level=level, name=name, force=force)
     chart = svg.bar_chart([(r["age_band"], float(r["people"])) for r in rows if r["role"] == "victim"], "Victims by age band")
     return Figure("e6-victim-offender", "E6", "Victim and suspect age bands (all offences)", "mart_victim_offender_profile",
                   ", ".join(sorted({r["financial_year"] for r in rows})) or "no data", rows, chart if rows else None)
 
 
-def reoffending_rate(conn, area):
+def reoffending_rate(conn, area, force):
     """E7: proven reoffending rate over time, nationally and for the force area (annual cohorts, all ages)."""
     rows = fetch(conn, "select source, geography_level, geography, period_start, period_end, offenders, reoffenders, "
-                       "reoffences, proportion_reoffending, frequency, suppressed from mart_reoffending_rate "
+                       "reoffences, proportion_reoffending, proportion_lower, proportion_upper, frequency, suppressed, "
+                       "is_partial_total from mart_reoffending_rate "
                        "where adult_juvenile = 'All' and period_type = 'annual' and geography_level in ('national', 'force_area'"
                        + (", 'authority') and (geography_level <> 'authority' or geography = :name)" if area else ")")
                        + " order by geography_level, period_start", name=area)
@@ -157,10 +190,11 @@ def reoffending_rate(conn, area):
     window = f"annual cohorts starting {starts[0]} to {starts[-1]}" if rows else "no data"
     return Figure("e7-reoffending-rate", "E7", "Proven reoffending rate (annual cohorts)", "mart_reoffending_rate", window,
                   rows, svg.line_chart(series, "Proportion reoffending", percent=True) if rows else None,
-                  note="Annual figures are sums of their quarterly cohorts' counts, never averages of rates.")
+                  note="Annual figures are sums of their quarterly cohorts' counts, never averages of rates; a force "
+                       "area missing an authority is not summed (is_partial_total). Wilson 95% intervals.")
 
 
-def reoffender_profile(conn, area):
+def reoffender_profile(conn, area, force):
     """E8, Table 2: reoffenders by age band and sex in the latest financial year of local cohorts."""
     level, name = _level(area)
     rows = fetch(conn, f"select cohort_period, quarters_covered, dimension, value, offenders, reoffenders, share, "
@@ -171,7 +205,7 @@ def reoffender_profile(conn, area):
                   f"cohort year {rows[0]['cohort_period']}" if rows else "no data", rows)
 
 
-def reoffence_mix(conn, area):
+def reoffence_mix(conn, area, force):
     """Table 3: the offence mix of reoffences."""
     level, name = _level(area)
     rows = fetch(conn, f"select cohort_period, reoffence_group, reoffences, share, rank from mart_reoffence_mix where {AREA} "
@@ -183,25 +217,28 @@ def reoffence_mix(conn, area):
                   if rows else None)
 
 
-def community_issues(conn, area):
+def community_issues(conn, area, force):
     """E9: community issues ranked by share of responses, beside the county."""
     level, name = _level(area)
     rows = fetch(conn, "select a.rank, a.issue_category, a.responses, a.total_responses, a.share, a.priority_score, "
-                       "a.suppressed, c.share as county_share from mart_community_issues a join mart_community_issues c "
+                       "a.share_lower, a.share_upper, a.suppressed, c.share as county_share "
+                       "from mart_community_issues a join mart_community_issues c "
                        "on c.area_level = 'county' and c.row_type = 'category' and c.issue_category = a.issue_category "
                        "where a.row_type = 'category' and (a.area_level = :level and (cast(:name as text) is null or a.area_name = :name)) "
                        "order by a.rank, a.issue_category", level=level, name=name)
     chart = svg.bar_chart([(r["issue_category"], r["share"]) for r in rows], "Share of responses naming the issue", percent=True)
     return Figure("e9-community-issues", "E9", "Community issues (Lancashire Talking)", "mart_community_issues",
                   "current version of every response loaded", rows, chart if rows else None,
-                  note="Areas with fewer than 10 responses are suppressed.")
+                  note="Cells or areas of 1-9 responses are suppressed, and complementary cells with them so that "
+                       "none can be worked out by subtraction. Wilson 95% intervals.")
 
 
-def young_persons(conn, area):
+def young_persons(conn, area, force):
     """E10: young persons indicators in the latest wave with the change from the previous wave, beside the county."""
     level, name = _level(area)
-    rows = fetch(conn, "select a.wave, a.indicator, a.numerator, a.denominator, a.value, a.previous_wave_value, a.change, "
-                       "a.suppressed, c.value as county_value from mart_young_persons_indicators a "
+    rows = fetch(conn, "select a.wave, a.indicator, a.numerator, a.denominator, a.value, a.value_lower, a.value_upper, "
+                       "a.previous_wave_value, a.change, a.change_p_value, a.change_significant, a.suppressed, "
+                       "c.value as county_value from mart_young_persons_indicators a "
                        "join mart_young_persons_indicators c on c.area_level = 'county' and c.gender = 'All' "
                        "and c.indicator = a.indicator and c.wave = a.wave "
                        "where a.gender = 'All' and (a.area_level = :level and (cast(:name as text) is null or a.area_name = :name)) "
@@ -211,16 +248,18 @@ def young_persons(conn, area):
                           "Share of pupils (latest wave)", percent=True)
     return Figure("e10-young-persons", "E10", "Young Persons Survey indicators", "mart_young_persons_indicators",
                   f"wave {rows[0]['wave']}" if rows else "no data", rows, chart if rows else None,
-                  note="Cells with a denominator under 10 are suppressed.")
+                  note="Cells of 1-9 pupils are suppressed, and complementary cells with them so that none can be "
+                       "worked out by subtraction. A change is significant only where the two-proportion test says so "
+                       "at 95% (change_significant); otherwise it is no significant change.")
 
 
-def threat_ranking(conn, area):
+def threat_ranking(conn, area, force):
     """E11, Table 1: the threat ranking."""
     rows = fetch(conn, "select rank, threat, organisational_risk_indicator from mart_threat_ranking order by rank")
     return Figure("e11-threat-ranking", "E11", "Table 1: threat ranking", "mart_threat_ranking", "current ranking", rows)
 
 
-COUNTY_FIGURES = [trend, volume_harm, rates, lambda c, a: rates(c, a, "serious_violence", "force_extract"), domestic_abuse,
+COUNTY_FIGURES = [trend, volume_harm, rates, lambda c, a, f: rates(c, a, f, "serious_violence", "force_extract"), domestic_abuse,
                   hate_crime, victim_profile, reoffending_rate, reoffender_profile, reoffence_mix, community_issues,
                   young_persons, threat_ranking]
 PROFILE_FIGURES = COUNTY_FIGURES[:-1]

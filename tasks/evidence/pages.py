@@ -95,7 +95,7 @@ def build_pack(engine: sa.Engine, out: Path, run_id: str, force: str = "lancashi
         written = []
         lineage_cache: dict[str, list[dict]] = {}
         for page, title, area, builders in pages:
-            figs = [build(conn, area) for build in builders]
+            figs = [build(conn, area, force) for build in builders]
             for fig in figs:
                 if fig.mart not in lineage_cache:
                     lineage_cache[fig.mart] = figures.lineage(conn, feeds.get(fig.mart, []))

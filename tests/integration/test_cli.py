@@ -105,7 +105,7 @@ def test_fifteen_pages_each_with_every_figure_and_its_provenance(pack):
     county = (pack / "index.html").read_text(encoding="utf-8")
     for heading in HEADINGS + ["E11. Table 1: threat ranking"]:
         assert heading in county, heading
-    assert "policeuk-approx-median@" in county                      # the weights version where harm is used
+    assert "SAMPLE-not-ONS-2026" in county and "Harm from the force extract" in county  # offence-coded weights, named
     assert re.search(r"Source: <code>mart_crime_trend</code> · financial years", county)
     assert county.count("<svg") >= 10
     profile = (pack / "profile-preston.html").read_text(encoding="utf-8")
