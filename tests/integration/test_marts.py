@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 
 from tasks.police_uk.schema import CURATED_SCHEMA
 from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, query
@@ -296,3 +297,57 @@ def test_concurrent_loads_of_one_partition_never_duplicate_rows(warehouse_url):
         t.join()
     assert query(warehouse_url, "select count(*) from fact_street_crime") == [(500,)]
     assert len(errors) < 4
+
+
+def test_every_mart_declares_its_grain_and_a_broken_grain_fails_the_build_by_name(tmp_path):
+    from warehouse.marts import Mart, MartGrainError, check_grain
+
+    marts = discover_marts()
+    assert all(m.grain for m in marts.values()), [n for n, m in marts.items() if not m.grain]
+    engine = open_engine(f"duckdb:///{tmp_path / 'grain.duckdb'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table mart_x as select * from (values ('E1', 2020, 1), ('E1', 2020, 2), ('E2', 2020, 3)) "
+                             "as t (area_code, year, n)"))
+        check_grain(conn, Mart("mart_x", "", (), (), grain=("area_code", "year", "n")))
+        with pytest.raises(MartGrainError, match=r"mart_x: 2 rows share its grain \(area_code, year\).*'E1'"):
+            check_grain(conn, Mart("mart_x", "", (), (), grain=("area_code", "year")))
+    engine.dispose()
+
+
+def test_two_forces_rank_and_share_within_their_own_force(warehouse_url):
+    """A warehouse holding two forces (as after --force all): ranks restart per force, and the
+    report's figures read the partnership's force only."""
+    from tasks.evidence import figures
+
+    engine = open_engine(warehouse_url)
+    ensure_schema(engine)
+    lancashire = fact_rows(FIXTURE)
+    cumbria = pa.Table.from_pylist([r | {"force": "cumbria", "force_area_code": "E23000002", "force_area_name": "Cumbria",
+                                         "authority_code": "E07000026", "authority_name": "Allerdale", "bcu": None,
+                                         "out_of_area": False, "crime_id": f"c{n:063x}"}
+                                    for n, r in enumerate(fact_rows(FIXTURE * 3).to_pylist())], schema=CURATED_SCHEMA)
+    with engine.begin() as conn:
+        for table in (lancashire, cumbria):
+            bulk_insert_arrow(conn, "fact_street_crime", table, CURATED_SCHEMA.names)
+    load_fixture_reference(engine)
+    lineage = {"source_sha256": "e" * 64, "run_id": "r"}
+    insert_rows(engine, "dim_geography", [{"lsoa_code": "E01019000", "authority_code": "E07000026", "authority_name": "Allerdale",
+                                           "force_area_code": "E23000002", "force_area_name": "Cumbria", "force": "cumbria",
+                                           "bcu": None, "geography_vintage": "test", **lineage}])
+    insert_rows(engine, "ref_population", [{"year": 2019, "lsoa_code": "E01019000", "population": 100, **lineage}])
+    build_marts(engine)
+    ranks = {r[:2]: r[2] for r in query(warehouse_url, "select force, area_name, rank from mart_area_rates where "
+                                                       "area_level = 'authority' and measure = 'all_crime' "
+                                                       "and financial_year = '2019/20'")}
+    # Allerdale's rate (far the highest) does not push Lancashire's authorities down
+    assert ranks[("cumbria", "Allerdale")] == 1
+    assert ranks[("lancashire", "Preston")] == 1 and ranks[("lancashire", "Blackburn with Darwen")] == 2
+    counties = dict(query(warehouse_url, "select force, sum(crimes) from mart_crime_trend where area_level = 'county' "
+                                         "group by force"))
+    assert counties == {"lancashire": 8, "cumbria": 24}
+    with engine.connect() as conn:
+        rows = figures.rates(conn, None, "lancashire").rows
+        trend_rows = figures.trend(conn, None, "lancashire").rows
+    engine.dispose()
+    assert {r["area_name"] for r in rows} == {"Lancashire", "Blackburn with Darwen", "Preston", "Not allocated to an authority"}
+    assert sum(r["crimes"] for r in trend_rows) == 4  # Lancashire's 2020/21 crimes, not Cumbria's

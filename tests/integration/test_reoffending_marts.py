@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from scipy.stats import binomtest
 
 from tasks.reoffending.cohort import COHORT_SCHEMA, REOFFENCE_SCHEMA
 from tasks.reoffending.moj_checks import TABLES_SCHEMA
@@ -59,6 +60,22 @@ def test_reoffending_rates_are_sums_of_counts(warehouse_url):
     assert got[("Lancashire", "Juvenile", "quarterly", QUARTERS[3])][:3] == (None, None, None)
     assert got[("Lancashire", "Juvenile", "quarterly", QUARTERS[0])][:3] == (18, 7, 14)
     assert got[("Blackpool", "Adult", "annual", fy)][:3] == (200, 40, 160)
+    (lower, upper, quarters), = query(warehouse_url, "select proportion_lower, proportion_upper, quarters_covered "
+                                                     "from mart_reoffending_rate where geography = 'Preston' and "
+                                                     "adult_juvenile = 'Adult' and period_type = 'annual'")
+    wilson = binomtest(100, 500).proportion_ci(method="wilson")
+    assert (lower, upper, quarters) == (pytest.approx(wilson.low), pytest.approx(wilson.high), 4)
+
+
+def test_a_force_area_missing_an_authority_publishes_no_total(warehouse_url):
+    preston_only = [r for r in tool_rows() if r["geography"] == "Preston"]
+    load(warehouse_url, {"fact_moj_reoffending": (TABLES_SCHEMA, preston_only)})
+    rows = query(warehouse_url, "select offenders, reoffenders, proportion_reoffending, proportion_lower, areas_summed, "
+                                "areas_expected, is_partial_total from mart_reoffending_rate where geography = 'Lancashire'")
+    assert rows and all(r == (None, None, None, None, 1, 2, True) for r in rows)
+    (preston,) = query(warehouse_url, "select count(*) from mart_reoffending_rate where geography = 'Preston' "
+                                      "and offenders is not null and not is_partial_total")
+    assert preston[0] > 0
 
 
 # authority, quarter, sex, age, reoffence groups (empty: did not reoffend)

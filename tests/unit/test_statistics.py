@@ -1,0 +1,74 @@
+"""The intervals and tests the marts publish, each against an independent scipy computation:
+exact Poisson limits by root-finding, scipy's Wilson interval, the chi-square test of a 2x2
+table, and scipy's exact binomial test for the conditional test of two Poisson counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+from scipy.stats import binomtest, chi2_contingency, poisson
+
+from warehouse import statistics as st
+
+
+def exact_poisson_limits(k: int) -> tuple[float, float]:
+    lower = 0.0 if k == 0 else brentq(lambda m: poisson.sf(k - 1, m) - 0.025, 1e-9, 10 * k + 10)
+    return lower, brentq(lambda m: poisson.cdf(k, m) - 0.025, 1e-9, 10 * k + 20)
+
+
+def test_poisson_interval_is_garwoods_exact_interval():
+    counts = [0, 1, 3, 37, 1000]
+    lower, upper = st.poisson_interval(np.array(counts))
+    for k, lo, hi in zip(counts, lower, upper):
+        assert (lo, hi) == pytest.approx(exact_poisson_limits(k), rel=1e-6), k
+    assert upper[0] == pytest.approx(3.689, abs=1e-3)  # the textbook upper limit for zero events
+
+
+def test_rate_interval_scales_and_leaves_no_denominator_empty():
+    lower, upper = st.rate_interval([3, 3, 5], [2000, 0, np.nan], 1000)
+    assert (lower[0], upper[0]) == pytest.approx(tuple(x / 2 for x in exact_poisson_limits(3)))
+    assert np.isnan(lower[1:]).all() and np.isnan(upper[1:]).all()
+
+
+@pytest.mark.parametrize("x,n", [(0, 10), (3, 4), (16, 28), (22, 32), (999, 1000), (51, 109)])
+def test_wilson_interval_matches_scipy(x, n):
+    lower, upper = st.wilson_interval([x], [n])
+    expected = binomtest(x, n).proportion_ci(method="wilson")
+    assert (lower[0], upper[0]) == (pytest.approx(expected.low), pytest.approx(expected.high))
+
+
+def test_wilson_interval_is_empty_without_a_denominator():
+    lower, upper = st.wilson_interval([0, np.nan], [0, 10])
+    assert np.isnan(lower).all() and np.isnan(upper).all()
+
+
+def test_two_proportion_test_is_the_chi_square_test_of_the_two_by_two_table():
+    # Blackburn with Darwen's "asked for ID": 22 of 32, then 16 of 28: an 11.6 point fall, not significant
+    p = st.two_proportion_p([22], [32], [16], [28])[0]
+    assert p == pytest.approx(chi2_contingency([[22, 10], [16, 12]], correction=False).pvalue)
+    assert st.significant([p])[0] is False
+    big = st.two_proportion_p([2200], [3200], [1600], [2800])[0]
+    assert st.significant([big])[0] is True
+    assert st.two_proportion_p([0], [10], [0], [12])[0] == 1.0  # nobody either time: no evidence of change
+    assert np.isnan(st.two_proportion_p([1], [0], [1], [5])[0])
+
+
+@pytest.mark.parametrize("k1,e1,k2,e2", [(100, 1.0, 130, 1.0), (1210 + 8000, 1.0, 8000, 1.0), (5, 1000, 9, 1200), (0, 1, 0, 1),
+                                         (40, 143135, 61, 144000)])
+def test_poisson_change_test_is_the_exact_conditional_binomial_test(k1, e1, k2, e2):
+    got = st.poisson_change_p([k1], [e1], [k2], [e2])[0]
+    n, share = k1 + k2, e2 / (e1 + e2)
+    if n == 0:
+        assert got == 1.0
+        return
+    tails = [binomtest(k2, n, share, alternative=a).pvalue for a in ("less", "greater")]
+    assert got == pytest.approx(min(1.0, 2 * min(tails)))
+
+
+def test_a_fall_of_eight_percent_in_a_large_count_is_significant_and_a_small_one_is_not():
+    assert st.significant(st.poisson_change_p([15000], [1.0], [13800], [1.0]))[0] is True
+    assert st.significant(st.poisson_change_p([25], [1.0], [23], [1.0]))[0] is False
+    # the same counts in a population that grew by 10%: a rate that fell, by more
+    assert st.poisson_change_p([100], [1.0], [100], [1.1])[0] > st.poisson_change_p([100], [1.0], [100], [2.0])[0]
+    assert st.significant([np.nan])[0] is None
