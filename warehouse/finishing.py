@@ -74,17 +74,45 @@ def crime_trend(conn, table):
                                   "previous_population", "population")
 
 
-def area_rates(conn, table):
-    """Rates: Garwood interval on the located count, annualised like the rate."""
+def with_rate_interval(table: pa.Table, count: str, population: str = "population") -> pa.Table:
+    """Fill rate_lower and rate_upper: Garwood's interval of count per 1,000 residents, annualised
+    like the rate (x 12 / months_covered)."""
     months = numbers(table, "months_covered")
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(months > 0, 1000 * 12 / months, np.nan)
-    lower, upper = st.poisson_interval(numbers(table, "located_count"))
-    population = numbers(table, "population")
+        lower, upper = st.rate_interval(numbers(table, count), numbers(table, population), 1.0)
+        return put(put(table, "rate_lower", lower * scale), "rate_upper", upper * scale)
+
+
+def area_rates(conn, table):
+    """Rates: Garwood interval on the located count."""
+    return with_rate_interval(table, "located_count")
+
+
+def offence_measures(conn, table):
+    """Shares of all crime and of serious violence (Wilson), rate (Garwood), change (conditional
+    Poisson test)."""
+    table = with_wilson(table, "crimes", "all_crimes", "share")
+    table = with_wilson(table, "crimes", "serious_violence_crimes", "share_of_serious_violence")
+    table = with_rate_interval(table, "crimes")
+    return with_count_change_test(table, "previous_crimes_comparable", "crimes_comparable", "previous_population", "population")
+
+
+def harm(conn, table):
+    """Harm per 1,000 residents: Fay and Feuer's interval of the located harm, annualised like the rate."""
+    months, population = numbers(table, "months_covered"), numbers(table, "population")
+    lower, upper = st.weighted_poisson_interval(numbers(table, "located_harm"), numbers(table, "located_harm_squares"),
+                                                numbers(table, "max_weight"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ok = population > 0
-        table = put(table, "rate_lower", np.where(ok, lower * scale / population, np.nan))
-        return put(table, "rate_upper", np.where(ok, upper * scale / population, np.nan))
+        scale = np.where((months > 0) & (population > 0), 1000 * 12 / months / population, np.nan)
+    published = ~np.isnan(numbers(table, "harm_per_1000"))
+    return put(put(table, "harm_per_1000_lower", np.where(published, lower * scale, np.nan)), "harm_per_1000_upper",
+               np.where(published, upper * scale, np.nan))
+
+
+def reporting_lag(conn, table):
+    """Share of the category's crimes in the band: Wilson interval."""
+    return with_wilson(table, "crimes", "category_crimes", "share")
 
 
 def volume_harm(conn, table):
@@ -254,6 +282,9 @@ def young_persons(conn, table):
 FINISHERS: dict[str, Finisher] = {
     "mart_crime_trend": crime_trend,
     "mart_area_rates": area_rates,
+    "mart_offence_measures": offence_measures,
+    "mart_reporting_lag": reporting_lag,
+    "mart_harm": harm,
     "mart_crime_volume_harm": volume_harm,
     "mart_domestic_abuse": domestic_abuse,
     "mart_hate_crime": hate_crime,

@@ -1,6 +1,8 @@
 """Intervals and tests for published rates, proportions and changes, vectorised over a mart's rows.
 
 - Rates: exact Poisson 95% interval (Garwood 1936, from chi-square quantiles).
+- Weighted rates (harm, a sum of Crime Severity Score weights): the gamma interval of a weighted
+  sum of Poisson counts (Fay and Feuer 1997), which is Garwood's when every weight is 1.
 - Proportions: Wilson score 95% interval.
 - Change in a proportion: two-sided two-proportion z-test (pooled).
 - Change in a count: the conditional test of two Poisson counts (given their sum, the later count
@@ -41,6 +43,17 @@ def rate_interval(count, denominator, scale: float) -> tuple[np.ndarray, np.ndar
     with np.errstate(divide="ignore", invalid="ignore"):
         ok = den > 0
         return np.where(ok, lower / den * scale, np.nan), np.where(ok, upper / den * scale, np.nan)
+
+
+def weighted_poisson_interval(total, squares, max_weight) -> tuple[np.ndarray, np.ndarray]:
+    """Fay and Feuer's 95% interval for a weighted sum of Poisson counts: total = sum of weights,
+    squares = sum of squared weights, max_weight = the largest weight (bounds the next event)."""
+    y, v, w = _floats(total, squares, max_weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = np.where(y > 0, stats.gamma.ppf(ALPHA / 2, y**2 / v, scale=v / y), 0.0)
+        upper = stats.gamma.ppf(1 - ALPHA / 2, (y + w) ** 2 / (v + w**2), scale=(v + w**2) / (y + w))
+    missing = np.isnan(y) | np.isnan(v) | np.isnan(w) | (w <= 0)
+    return np.where(missing, np.nan, lower), np.where(missing, np.nan, upper)
 
 
 def wilson_interval(numerator, denominator) -> tuple[np.ndarray, np.ndarray]:

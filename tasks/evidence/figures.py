@@ -198,7 +198,7 @@ def reoffender_profile(conn, area, force):
     """E8, Table 2: reoffenders by age band and sex in the latest financial year of local cohorts."""
     level, name = _level(area)
     rows = fetch(conn, f"select cohort_period, quarters_covered, dimension, value, offenders, reoffenders, share, "
-                       f"proportion_reoffending from mart_reoffender_profile where {AREA} and period_type = 'annual' "
+                       f"proportion_reoffending from mart_reoffender_profile where {AREA} and period_type = 'annual' and sex_group = 'All' "
                        "and dimension in ('age_band', 'sex', 'youth') and period_start = (select max(period_start) from "
                        "mart_reoffender_profile where period_type = 'annual') order by dimension, value", level=level, name=name)
     return Figure("e8-reoffender-profile", "E8", "Table 2: reoffenders by age band, sex and youth", "mart_reoffender_profile",
@@ -208,12 +208,14 @@ def reoffender_profile(conn, area, force):
 def reoffence_mix(conn, area, force):
     """Table 3: the offence mix of reoffences."""
     level, name = _level(area)
-    rows = fetch(conn, f"select cohort_period, reoffence_group, reoffences, share, rank from mart_reoffence_mix where {AREA} "
+    rows = fetch(conn, f"select cohort_period, grouping, reoffence_group, reoffences, share, share_lower, share_upper, rank "
+                       f"from mart_reoffence_mix where {AREA} and sex_group = 'All' "
                        "and period_type = 'annual' and period_start = (select max(period_start) from mart_reoffence_mix "
-                       "where period_type = 'annual') order by rank", level=level, name=name)
+                       "where period_type = 'annual') order by grouping, rank", level=level, name=name)
     return Figure("e8-reoffence-mix", "E8", "Table 3: offence groups of reoffences", "mart_reoffence_mix",
                   f"cohort year {rows[0]['cohort_period']}" if rows else "no data", rows,
-                  svg.bar_chart([(r["reoffence_group"], r["share"]) for r in rows], "Share of reoffences", percent=True)
+                  svg.bar_chart([(r["reoffence_group"], r["share"]) for r in rows if r["grouping"] == "group"],
+                                "Share of reoffences", percent=True)
                   if rows else None)
 
 

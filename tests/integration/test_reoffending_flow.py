@@ -93,7 +93,8 @@ def test_cohort_profile_and_reoffence_mix_match_pandas(backend, cohort_extracts)
     raw["band"] = pd.cut(raw["age"], [9, 17, 24, 31, 40, 200], labels=["10-17", "18-24", "25-31", "32-40", "41+"]).astype(str)
     reoffenders = raw[raw["reoffended"] == "Y"]
     profile = {(r[0], r[1]): r[2:] for r in query(backend["url"], "select dimension, value, offenders, reoffenders, share "
-                                                  "from mart_reoffender_profile where area_level = 'county' and period_type = 'annual'")}
+                                                  "from mart_reoffender_profile where area_level = 'county' and period_type = 'annual' "
+                                                  "and sex_group = 'All'")}
     for dimension, column in [("sex", "sex"), ("age_band", "band"), ("ethnic_group", "ethnic_group"),
                               ("index_offence_group", "index_offence_group")]:
         offenders = raw.groupby(column).size()
@@ -105,12 +106,25 @@ def test_cohort_profile_and_reoffence_mix_match_pandas(backend, cohort_extracts)
     youth = reoffenders["age"].le(17).sum()
     assert profile[("youth", "Youth (10-17)")][1] == youth
     preston = query(backend["url"], "select sum(reoffenders) from mart_reoffender_profile where area_level = 'authority' "
-                                    "and area_name = 'Preston' and period_type = 'quarterly' and dimension = 'sex'")
+                                    "and area_name = 'Preston' and period_type = 'quarterly' and dimension = 'sex' "
+                                    "and sex_group = 'All'")
     assert preston == [(len(reoffenders[reoffenders["district"] == "Preston"]),)]
     listed = reoffenders["reoffence_groups"].str.split(";").explode().value_counts()
     mix = dict(query(backend["url"], "select reoffence_group, reoffences from mart_reoffence_mix "
-                                     "where area_level = 'county' and period_type = 'annual'"))
+                                     "where area_level = 'county' and period_type = 'annual' and sex_group = 'All' "
+                                     "and grouping = 'group'"))
     assert mix == listed.to_dict()
+    # female reoffenders by age band, and the mix of their reoffences with the acquisitive roll-up
+    women = reoffenders[reoffenders["sex"] == "Female"]
+    female = dict(query(backend["url"], "select value, share from mart_reoffender_profile where area_level = 'county' "
+                                        "and period_type = 'annual' and sex_group = 'Female' and dimension = 'age_band'"))
+    assert female == pytest.approx((women.groupby("band").size() / len(women)).to_dict())
+    female_listed = women["reoffence_groups"].str.split(";").explode()
+    female_mix = dict(query(backend["url"], "select reoffence_group, share from mart_reoffence_mix where area_level = 'county' "
+                                            "and period_type = 'annual' and sex_group = 'Female'"))
+    acquisitive = female_listed.isin(["Theft", "Burglary", "Robbery"]).mean()
+    assert female_mix["Acquisitive (Theft, Burglary, Robbery)"] == pytest.approx(acquisitive)
+    assert female_mix["Theft"] == pytest.approx((female_listed == "Theft").mean())
 
 
 @pytest.mark.slow

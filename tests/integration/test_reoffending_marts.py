@@ -116,7 +116,7 @@ def test_reoffender_profile_and_reoffence_mix_match_a_hand_computed_answer(wareh
     load(warehouse_url, cohort_tables())
     profile = {r[:5]: r[5:] for r in query(warehouse_url, "select area_name, period_type, period_start, dimension, value, "
                                            "offenders, reoffenders, share, quarters_covered from mart_reoffender_profile "
-                                           "where area_level in ('county', 'authority')")}
+                                           "where area_level in ('county', 'authority') and sex_group = 'All'")}
     county = lambda d, v: profile[("Lancashire", "annual", QUARTERS[0], d, v)]  # noqa: E731
     # the year: 7 offenders, 5 reoffenders (4 male), over 2 quarterly cohorts
     assert county("sex", "Male") == (5, 4, 0.8, 2) and county("sex", "Female") == (2, 1, 0.2, 2)
@@ -126,8 +126,18 @@ def test_reoffender_profile_and_reoffence_mix_match_a_hand_computed_answer(wareh
     assert county("youth", "Youth (10-17)")[:2] == (2, 1)
     assert profile[("Preston", "quarterly", QUARTERS[0], "sex", "Male")] == (3, 2, 1.0, 1)
     assert profile[("Preston", "quarterly", QUARTERS[1], "sex", "Male")] == (1, 1, 1.0, 1)
+    female = {r[0]: r[1:] for r in query(warehouse_url, "select value, offenders, reoffenders, share from mart_reoffender_profile "
+                                         "where area_level = 'county' and period_type = 'annual' and sex_group = 'Female' "
+                                         "and dimension = 'age_band'")}
+    # the two women: 16 (did not reoffend) and 19 (reoffended): all female reoffenders are 18-24
+    assert female == {"10-17": (1, 0, 0.0), "18-24": (1, 1, 1.0)}
     mix = {r[:2]: r[2:] for r in query(warehouse_url, "select area_name, reoffence_group, reoffences, share, rank "
-                                       "from mart_reoffence_mix where period_type = 'annual'")}
+                                       "from mart_reoffence_mix where period_type = 'annual' and sex_group = 'All'")}
+    # the acquisitive roll-up: theft 4 + burglary 2 of 8 listed; not ranked among the groups
+    assert mix[("Lancashire", "Acquisitive (Theft, Burglary, Robbery)")] == (6, 0.75, None)
+    female_mix = dict(query(warehouse_url, "select reoffence_group, share from mart_reoffence_mix where period_type = 'annual' "
+                                           "and sex_group = 'Female' and area_level = 'county'"))
+    assert female_mix["Theft"] == pytest.approx(2 / 3) and female_mix["Violence Against the Person"] == pytest.approx(1 / 3)
     assert mix[("Lancashire", "Theft")] == (4, 0.5, 1)
     assert mix[("Lancashire", "Burglary")] == (2, 0.25, 2)
     assert mix[("Lancashire", "Drug Offences")] == (1, 0.125, 3) and mix[("Lancashire", "Violence Against the Person")][2] == 3

@@ -31,6 +31,26 @@ def test_rate_interval_scales_and_leaves_no_denominator_empty():
     assert np.isnan(lower[1:]).all() and np.isnan(upper[1:]).all()
 
 
+def test_the_weighted_interval_with_unit_weights_is_garwoods_and_scales_with_a_common_weight():
+    counts = np.array([0, 1, 3, 37, 1000])
+    lower, upper = st.weighted_poisson_interval(counts, counts, np.ones(5))
+    for k, lo, hi in zip(counts, lower, upper):
+        assert (lo, hi) == pytest.approx(exact_poisson_limits(int(k)), rel=1e-6), k
+    lower, upper = st.weighted_poisson_interval(counts * 7.5, counts * 7.5**2, np.full(5, 7.5))
+    assert upper[2] == pytest.approx(7.5 * exact_poisson_limits(3)[1], rel=1e-6)
+    assert np.isnan(st.weighted_poisson_interval([5], [5], [np.nan])[0]).all()
+
+
+def test_the_weighted_interval_covers_the_true_harm_at_least_95_percent_of_the_time():
+    # harm as it is: many low-weight crimes and a few very heavy ones (weights 1, 5, 300)
+    rng = np.random.default_rng(20261201)
+    weights, means = np.array([1.0, 5.0, 300.0]), np.array([40.0, 8.0, 0.3])
+    counts = rng.poisson(means, size=(4000, 3))
+    lower, upper = st.weighted_poisson_interval(counts @ weights, counts @ weights**2, np.full(4000, weights.max()))
+    truth = means @ weights
+    assert ((lower <= truth) & (truth <= upper)).mean() >= 0.95
+
+
 @pytest.mark.parametrize("x,n", [(0, 10), (3, 4), (16, 28), (22, 32), (999, 1000), (51, 109)])
 def test_wilson_interval_matches_scipy(x, n):
     lower, upper = st.wilson_interval([x], [n])

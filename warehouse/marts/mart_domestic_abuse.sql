@@ -1,7 +1,7 @@
 -- mart_domestic_abuse (E4): domestic abuse as a share of all recorded crime, the share of it
 -- that is alcohol-related, and the share of its victims who are male, by area and year.
 -- grain: force, area_level, area_code, financial_year
--- uses: recorded_crime_areas
+-- uses: recorded_crime_areas, recorded_crime_calendar, recorded_crime_area_list
 -- feeds: recorded_crime
 -- Crimes are counted by the force extract's counting rule (one crime reference); areas include
 -- the remainder rows (area_code 'unallocated'). Victim shares are of domestic abuse crimes with a
@@ -27,18 +27,7 @@ counted as (
 ),
 
 coverage as (
-    select force, fy_start, cast(count(distinct month) as integer) as months_covered
-    from area_rows
-    group by force, fy_start
-),
-
--- every remainder row is stated, zero included
-areas as (
-    select distinct force, area_level, area_code, area_name from area_rows
-    union
-    select distinct force, 'bcu', 'unallocated', 'Not allocated to a BCU' from area_rows
-    union
-    select distinct force, 'authority', 'unallocated', 'Not allocated to an authority' from area_rows
+    select distinct force, fy_start, months_covered from recorded_crime_calendar
 ),
 
 filled as (
@@ -46,7 +35,7 @@ filled as (
            coalesce(c.crimes, 0) as crimes, coalesce(c.domestic_abuse, 0) as domestic_abuse,
            coalesce(c.alcohol_related, 0) as alcohol_related, coalesce(c.victims_with_sex, 0) as victims_with_sex,
            coalesce(c.male_victims, 0) as male_victims
-    from areas a
+    from recorded_crime_area_list a
     join coverage v on v.force = a.force
     left join counted c
         on c.force = a.force and c.area_level = a.area_level and c.area_code = a.area_code and c.fy_start = v.fy_start

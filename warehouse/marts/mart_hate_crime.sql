@@ -2,7 +2,7 @@
 -- year like for like. A crime with two strands counts once under each strand and once under
 -- 'All strands'.
 -- grain: force, area_level, area_code, financial_year, strand
--- uses: recorded_crime_areas
+-- uses: recorded_crime_areas, recorded_crime_calendar, recorded_crime_area_list
 -- feeds: recorded_crime
 -- Crimes are counted by the force extract's counting rule; areas include the remainder rows.
 -- months_covered: months of the year the extract holds. The change compares only the months both
@@ -28,33 +28,8 @@ by_strand as (
     select h.*, 'All strands' from hate h
 ),
 
-months as (
-    select distinct force, fy_start, month from recorded_crime_areas
-),
-
 coverage as (
-    select force, fy_start, cast(count(*) as integer) as months_covered from months group by force, fy_start
-),
-
-common_months as (
-    select cur.force, cur.fy_start, cur.month as current_month, prev.month as previous_month
-    from months cur
-    join months prev
-        on prev.force = cur.force and prev.fy_start = cur.fy_start - 1
-       and extract(month from prev.month) = extract(month from cur.month)
-),
-
-comparison as (
-    select force, fy_start, cast(count(*) as integer) as comparable_months from common_months group by force, fy_start
-),
-
--- every remainder row is stated, zero included
-areas as (
-    select distinct force, area_level, area_code, area_name from recorded_crime_areas
-    union
-    select distinct force, 'bcu', 'unallocated', 'Not allocated to a BCU' from recorded_crime_areas
-    union
-    select distinct force, 'authority', 'unallocated', 'Not allocated to an authority' from recorded_crime_areas
+    select distinct force, fy_start, months_covered, comparable_months from recorded_crime_calendar
 ),
 
 all_strands as (
@@ -77,15 +52,16 @@ comparable_counts as (
     select m.force, m.area_level, m.area_code, c.fy_start, m.strand,
            sum(case when m.month = c.current_month then m.crimes else 0 end) as crimes_comparable,
            sum(case when m.month = c.previous_month then m.crimes else 0 end) as previous_crimes_comparable
-    from common_months c
+    from (select force, fy_start, month as current_month, previous_month from recorded_crime_calendar
+          where previous_month is not null) c
     join monthly m on m.force = c.force and m.month in (c.current_month, c.previous_month)
     group by m.force, m.area_level, m.area_code, c.fy_start, m.strand
 ),
 
 filled as (
-    select a.force, a.area_level, a.area_code, a.area_name, y.fy_start, y.months_covered, s.strand,
+    select a.force, a.area_level, a.area_code, a.area_name, y.fy_start, y.months_covered, y.comparable_months, s.strand,
            cast(coalesce(c.crimes, 0) as bigint) as crimes
-    from areas a
+    from recorded_crime_area_list a
     join coverage y on y.force = a.force
     cross join all_strands s
     left join counts c
@@ -101,11 +77,11 @@ final as (
         cur.strand, cur.crimes,
         prev.crimes as previous_year_crimes,
         prev.months_covered as previous_months_covered,
-        k.comparable_months,
-        case when k.comparable_months is not null then cast(coalesce(n.crimes_comparable, 0) as bigint) end as crimes_comparable,
-        case when k.comparable_months is not null
+        cur.comparable_months,
+        case when cur.comparable_months is not null then cast(coalesce(n.crimes_comparable, 0) as bigint) end as crimes_comparable,
+        case when cur.comparable_months is not null
              then cast(coalesce(n.previous_crimes_comparable, 0) as bigint) end as previous_crimes_comparable,
-        case when k.comparable_months is not null
+        case when cur.comparable_months is not null
              then cast(coalesce(n.crimes_comparable, 0) - coalesce(n.previous_crimes_comparable, 0) as bigint) end as change,
         cast(null as float8) as change_p_value,
         cast(null as boolean) as change_significant
@@ -113,7 +89,6 @@ final as (
     left join filled prev
         on prev.force = cur.force and prev.area_level = cur.area_level and prev.area_code = cur.area_code
        and prev.strand = cur.strand and prev.fy_start = cur.fy_start - 1
-    left join comparison k on k.force = cur.force and k.fy_start = cur.fy_start
     left join comparable_counts n
         on n.force = cur.force and n.area_level = cur.area_level and n.area_code = cur.area_code
        and n.fy_start = cur.fy_start and n.strand = cur.strand

@@ -1,7 +1,8 @@
 -- mart_reoffender_profile (E8, the assessment's Table 2): who reoffends in the local cohort, by
 -- sex, age band, ethnic group, index offence group and youth, for the county, each BCU and
--- each authority, per quarterly cohort and per financial year of cohorts.
--- grain: period_type, period_start, area_level, area_name, dimension, value
+-- each authority, per quarterly cohort and per financial year of cohorts; for all offenders
+-- (sex_group 'All') and for each sex apart (half of female reoffenders aged 32+, ...).
+-- grain: period_type, period_start, area_level, area_name, sex_group, dimension, value
 -- feeds: reoffending_cohort, reference
 -- Age bands come from ref_age_bands (band_set 'reoffender'; by default 10-17, 18-24, 25-31,
 -- 32-40, 41+). share = the value's reoffenders / all reoffenders in the area and period;
@@ -53,39 +54,46 @@ areas as (
     select periods.*, 'authority', authority_name from periods
 ),
 
-dimensions as (
-    select a.*, 'sex' as dimension, sex as value from areas a
+-- every profile for all offenders, and again for each sex (female reoffenders by age band, ...)
+sexes as (
+    select areas.*, 'All' as sex_group from areas
     union all
-    select a.*, 'age_band', coalesce(b.label, 'Unbanded') from areas a
+    select areas.*, sex from areas
+),
+
+dimensions as (
+    select a.*, 'sex' as dimension, sex as value from sexes a where sex_group = 'All'
+    union all
+    select a.*, 'age_band', coalesce(b.label, 'Unbanded') from sexes a
     left join bands b on a.age_at_index between b.min_age and b.max_age
     union all
-    select a.*, 'ethnic_group', ethnic_group from areas a
+    select a.*, 'ethnic_group', ethnic_group from sexes a
     union all
-    select a.*, 'index_offence_group', index_offence_group from areas a
+    select a.*, 'index_offence_group', index_offence_group from sexes a
     union all
-    select a.*, 'youth', case when is_youth then 'Youth (10-17)' else 'Adult (18+)' end from areas a
+    select a.*, 'youth', case when is_youth then 'Youth (10-17)' else 'Adult (18+)' end from sexes a
 ),
 
 counted as (
-    select period_type, period_start, period_end, cohort_period, area_level, area_name, dimension, value,
+    select period_type, period_start, period_end, cohort_period, area_level, area_name, sex_group, dimension, value,
            count(*) as offenders, cast(sum(case when reoffended then 1 else 0 end) as bigint) as reoffenders
     from dimensions
-    group by period_type, period_start, period_end, cohort_period, area_level, area_name, dimension, value
+    group by period_type, period_start, period_end, cohort_period, area_level, area_name, sex_group, dimension, value
 ),
 
 final as (
     select
         c.cohort_period, c.period_type, c.period_start, c.period_end, v.quarters_covered,
         c.period_type = 'annual' and v.quarters_covered < 4 as is_part_year,
-        c.area_level, c.area_name, c.dimension, c.value, c.offenders, c.reoffenders,
+        c.area_level, c.area_name, c.sex_group, c.dimension, c.value, c.offenders, c.reoffenders,
         cast(c.reoffenders as float8) / c.offenders as proportion_reoffending,
         cast(null as float8) as proportion_lower,
         cast(null as float8) as proportion_upper,
-        cast(sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.dimension)
+        cast(sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.sex_group, c.dimension)
              as bigint) as total_reoffenders,
-        case when sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.dimension) > 0
+        case when sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.sex_group, c.dimension) > 0
              then cast(c.reoffenders as float8)
-                  / sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.dimension)
+                  / sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.sex_group, c.dimension)
         end as share,
         cast(null as float8) as share_lower,
         cast(null as float8) as share_upper

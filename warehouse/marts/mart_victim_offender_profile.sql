@@ -1,8 +1,10 @@
 -- mart_victim_offender_profile (E6): victims and suspects by offence group, sex and age band
 -- (bands from ref_age_bands, set 'victim_offender', covering every age), with each cell's share
--- of its offence group and role, and the modal age band flagged.
+-- of its offence group and role, and the modal age band flagged. offence_group is a Home Office
+-- offence group, 'All offences', or one of the sets the assessment profiles across groups:
+-- 'Domestic abuse', 'Rape', 'Knife crime', 'Homicide' (a crime can be in a group and in sets).
 -- grain: force, area_level, area_code, financial_year, offence_group, role, sex, age_band
--- uses: recorded_crime_areas
+-- uses: recorded_crime_areas, recorded_crime_calendar
 -- feeds: recorded_crime, reference
 -- People with neither age nor sex recorded (crimes against society or business, unknown
 -- suspects) are left out; a missing age is the band 'Unknown', never a guess. Crimes are
@@ -16,12 +18,21 @@ crimes as (
            victim_age, victim_sex, suspect_age, suspect_sex
     from recorded_crime_areas
     where area_level in ('county', 'authority')
+    union all
+    -- the sets the assessment profiles across offence groups (a crime can be in several)
+    select force, area_level, area_code, area_name, fy_start, month, s.offence_set,
+           victim_age, victim_sex, suspect_age, suspect_sex
+    from recorded_crime_areas c
+    join (values ('Domestic abuse'), ('Rape'), ('Knife crime'), ('Homicide')) as s (offence_set)
+        on (s.offence_set = 'Domestic abuse' and c.is_domestic_abuse)
+        or (s.offence_set = 'Rape' and c.offence_subgroup = 'Rape')
+        or (s.offence_set = 'Knife crime' and c.is_knife_crime)
+        or (s.offence_set = 'Homicide' and c.offence_subgroup = 'Homicide')
+    where c.area_level in ('county', 'authority')
 ),
 
 coverage as (
-    select force, fy_start, cast(count(distinct month) as integer) as months_covered
-    from crimes
-    group by force, fy_start
+    select distinct force, fy_start, months_covered from recorded_crime_calendar
 ),
 
 people as (
@@ -39,6 +50,7 @@ grouped as (
     union all
     select force, area_level, area_code, area_name, fy_start, 'All offences', role, sex, age
     from people
+    where offence_group not in ('Domestic abuse', 'Rape', 'Knife crime', 'Homicide')
 ),
 
 bands as (

@@ -1,0 +1,50 @@
+-- mart_harm_concentration (the assessment's "the most harmful 20% of volume is 72% of harm"):
+-- the share of an area's harm in its most harmful 1%, 5%, 10%, 20% and 50% of crimes, by
+-- source, area and financial year.
+-- grain: source, force, area_level, area_code, financial_year, top_volume_percent
+-- uses: street_crime_areas, recorded_crime_areas
+-- feeds: police_uk_street, recorded_crime, reference
+-- Crimes with a weight, ordered by weight (force extract: each crime's offence-code weight;
+-- police.uk: its type's approximate weight, so the police.uk curve is coarser); the top group is
+-- the ceil(p% x weighted crimes) most harmful. harm_share = their harm / all the area's harm.
+with
+
+weighted as (
+    select 'force_extract' as source, force, area_level, area_code, area_name, fy_start, weight
+    from recorded_crime_areas
+    where weight is not null
+    union all
+    select 'police_uk', s.force, s.area_level, s.area_code, s.area_name, s.fy_start, w.weight
+    from street_crime_areas s
+    join ref_css_weights_policeuk w on w.police_uk_crime_type = s.crime_type
+    where not s.is_asb and w.weight is not null
+),
+
+ordered as (
+    select weighted.*,
+           row_number() over (partition by source, force, area_level, area_code, fy_start order by weight desc) as position,
+           count(*) over (partition by source, force, area_level, area_code, fy_start) as weighted_crimes,
+           sum(weight) over (partition by source, force, area_level, area_code, fy_start) as total_harm
+    from weighted
+),
+
+percents as (
+    select * from (values (1), (5), (10), (20), (50)) as p (top_volume_percent)
+),
+
+final as (
+    select
+        o.source, o.force, o.area_level, o.area_code, o.area_name,
+        cast(o.fy_start as text) || '/' || right(cast(o.fy_start + 1 as text), 2) as financial_year,
+        o.fy_start as financial_year_start, p.top_volume_percent,
+        cast(max(o.weighted_crimes) as bigint) as weighted_crimes,
+        cast(count(*) as bigint) as crimes_in_top,
+        sum(o.weight) as harm_in_top,
+        max(o.total_harm) as total_harm,
+        case when max(o.total_harm) > 0 then sum(o.weight) / max(o.total_harm) end as harm_share
+    from ordered o
+    join percents p on o.position <= ceil(o.weighted_crimes * p.top_volume_percent / 100.0)
+    group by o.source, o.force, o.area_level, o.area_code, o.area_name, o.fy_start, p.top_volume_percent
+)
+
+select * from final
