@@ -78,6 +78,17 @@ def test_a_force_area_missing_an_authority_publishes_no_total(warehouse_url):
     assert preston[0] > 0
 
 
+
+def test_a_total_short_of_an_authority_in_one_group_is_partial(warehouse_url):
+    # Blackpool publishes its adults but not its juveniles: the force area's adults are whole, its All is not
+    rows = [r for r in tool_rows() if not (r["geography"] == "Blackpool" and r["adult_juvenile"] == "Juvenile")]
+    load(warehouse_url, {"fact_moj_reoffending": (TABLES_SCHEMA, rows)})
+    got = query(warehouse_url, "select adult_juvenile, period_start, offenders, areas_summed, is_partial_total "
+                               "from mart_reoffending_rate where geography = 'Lancashire'")
+    assert ("Adult", QUARTERS[0], 150, 2, False) in got
+    whole = [r for r in got if r[0] == "All"]
+    assert whole and all(r[2:] == (None, 1, True) for r in whole)
+
 # authority, quarter, sex, age, reoffence groups (empty: did not reoffend)
 OFFENDERS = [
     ("Preston", 0, "Male", 20, ["Theft", "Theft"]),

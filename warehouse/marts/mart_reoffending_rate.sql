@@ -73,7 +73,8 @@ summed_groups as (
            case when count(offenders) = 2 then cast(sum(offenders) as bigint) end as offenders,
            case when count(reoffenders) = 2 then cast(sum(reoffenders) as bigint) end as reoffenders,
            case when count(reoffences) = 2 then cast(sum(reoffences) as bigint) end as reoffences,
-           max(case when suppressed then 1 else 0 end) = 1 as suppressed, max(areas_summed) as areas_summed,
+           -- a sum is only as complete as its least complete part (Juvenile short of an authority, say)
+           max(case when suppressed then 1 else 0 end) = 1 as suppressed, min(areas_summed) as areas_summed,
            cast(null as float8) as published_proportion
     from published
     where adult_juvenile in ('Adult', 'Juvenile')
@@ -110,7 +111,7 @@ summed_years as (
            case when count(offenders) = 4 then cast(sum(offenders) as bigint) end as offenders,
            case when count(reoffenders) = 4 then cast(sum(reoffenders) as bigint) end as reoffenders,
            case when count(reoffences) = 4 then cast(sum(reoffences) as bigint) end as reoffences,
-           max(case when suppressed then 1 else 0 end) = 1 as suppressed, max(areas_summed) as areas_summed,
+           max(case when suppressed then 1 else 0 end) = 1 as suppressed, min(areas_summed) as areas_summed,
            cast(null as float8) as published_proportion
     from quarters
     group by source, geography_level, geography, adult_juvenile, fy_start
