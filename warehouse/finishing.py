@@ -94,7 +94,7 @@ def offence_measures(conn, table):
     Poisson test)."""
     table = with_wilson(table, "crimes", "all_crimes", "share")
     table = with_wilson(table, "crimes", "serious_violence_crimes", "share_of_serious_violence")
-    table = with_rate_interval(table, "crimes")
+    table = with_rate_interval(table, "located_count")
     return with_count_change_test(table, "previous_crimes_comparable", "crimes_comparable", "previous_population", "population")
 
 

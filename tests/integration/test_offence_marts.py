@@ -312,6 +312,12 @@ def test_offence_measures_match_pandas_on_the_raw_extracts(warehouses, raw, back
                               "and measure_type = 'offence_subgroup'"))
     in_preston = raw[raw["LAD19NM"] == "Preston"]["offence_subgroup"].fillna("Unclassified").value_counts()
     assert {k: v for k, v in preston.items() if v} == in_preston.to_dict()
+    # the county's rate is on located crimes, the same basis as its authorities' and as mart_area_rates
+    (located, rate), = query(url, "select located_count, rate_per_1000 from mart_offence_measures where area_level = 'county' "
+                                  "and measure_type = 'serious_violence' and measure = 'any'")
+    assert located == int(pd.concat(masks.values(), axis=1).any(axis=1)[raw["LAD19NM"].notna()].sum())
+    assert query(url, "select rate_per_1000 from mart_area_rates where source = 'force_extract' and area_level = 'county' "
+                      "and measure = 'serious_violence'") == [(pytest.approx(rate),)]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

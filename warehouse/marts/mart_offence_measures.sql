@@ -13,8 +13,9 @@
 -- under each, and 'any': serious violence by any rule, each crime once) and 'flag' (knife_crime,
 -- online, domestic_abuse, rape_domestic_abuse).
 -- Crimes are counted by the force extract's counting rule; areas include the remainder rows.
--- share: of all crimes in the area and year (Wilson 95% interval); rate: annualised over a part
--- year (is_annualised) with its exact Poisson 95% interval; change over comparable_months with
+-- share: of all crimes in the area and year (Wilson 95% interval); rate: on located crimes
+-- (located_count, the county's without its remainder row, as mart_area_rates), annualised over a
+-- part year (is_annualised), with its exact Poisson 95% interval; change over comparable_months with
 -- its conditional Poisson test (residents as exposure). share_of_serious_violence (serious violence
 -- rows only): of the area's serious violence crimes ('any'), with its Wilson 95% interval, so the
 -- knife_crime component's row answers "knife crime is under 1% of serious violence"; components
@@ -109,6 +110,23 @@ filled as (
         on t.force = a.force and t.area_level = a.area_level and t.area_code = a.area_code and t.fy_start = v.fy_start
 ),
 
+-- rates are on located crimes, as mart_area_rates: the county's without the remainder's
+remainders as (
+    select force, fy_start, measure_type, measure, crimes as unallocated
+    from filled
+    where area_level = 'authority' and area_code = 'unallocated'
+),
+
+located as (
+    select f.*,
+           case when f.area_code = 'unallocated' then 0
+                when f.area_level = 'county' then f.crimes - coalesce(r.unallocated, 0)
+                else f.crimes end as located_crimes
+    from filled f
+    left join remainders r
+        on r.force = f.force and r.fy_start = f.fy_start and r.measure_type = f.measure_type and r.measure = f.measure
+),
+
 final as (
     select
         f.force, f.area_level, f.area_code, f.area_name,
@@ -123,10 +141,11 @@ final as (
             as share_of_serious_violence,
         cast(null as float8) as share_of_serious_violence_lower,
         cast(null as float8) as share_of_serious_violence_upper,
+        cast(f.located_crimes as bigint) as located_count,
         p.population,
         f.months_covered < 12 as is_annualised,
-        case when p.population > 0 then cast(f.crimes as float8) * 1000 * 12 / f.months_covered / p.population end
-            as rate_per_1000,
+        case when p.population > 0 and f.area_code <> 'unallocated'
+             then cast(f.located_crimes as float8) * 1000 * 12 / f.months_covered / p.population end as rate_per_1000,
         cast(null as float8) as rate_lower,
         cast(null as float8) as rate_upper,
         f.comparable_months,
@@ -138,7 +157,7 @@ final as (
         pp.population as previous_population,
         cast(null as float8) as change_p_value,
         cast(null as boolean) as change_significant
-    from filled f
+    from located f
     left join comparable_counts n
         on n.force = f.force and n.area_level = f.area_level and n.area_code = f.area_code and n.fy_start = f.fy_start
        and n.measure_type = f.measure_type and n.measure = f.measure
