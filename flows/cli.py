@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
     rep = sub.add_parser("report", parents=[common], help="build the evidence pack (county page, 14 local profiles) from the marts")
     rep.add_argument("--out", help="folder to write (default $CSP_WORKDIR/report)")
-    rep.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
+    rep.add_argument("--force", help="police.uk slug of the partnership's force (default: the setting CSP_FORCE, lancashire)")
     docs = sub.add_parser("docs", parents=[common], help="write the data dictionary of the warehouse (every table and column)")
     docs.add_argument("--out", help="Markdown file to write (default $CSP_WORKDIR/data_dictionary.md)")
     roles = sub.add_parser("roles", parents=[common], help="PostgreSQL, as an administrator: create the loader and "

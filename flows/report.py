@@ -23,7 +23,7 @@ def write_pack(warehouse: str, out: str, run_id: str, force: str) -> list[str]:
 @flow(name="build_report", log_prints=True)
 def build_report(
     out: str | None = None,
-    force: str = "lancashire",
+    force: str | None = None,
     workdir: str | None = None,
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
@@ -32,9 +32,11 @@ def build_report(
     (inline CSS and SVG), each figure's data as CSV in data/.
 
     out: the folder to write; $CSP_WORKDIR/report when empty.
-    force: the police.uk slug of the partnership's force, whose authorities get a profile.
+    force: the police.uk slug of the partnership's force, whose authorities get a profile; the
+        setting CSP_FORCE (default lancashire) when empty.
     """
     settings = settings_for(workdir, lake_dir, warehouse_url)
+    force = force or settings.force
     folder = Path(out) if out else settings.workdir / "report"
     pages = write_pack(settings.warehouse, str(folder), current_run_id(), force)
     index = (folder / "index.html").resolve()

@@ -182,7 +182,9 @@ def reoffending_rate(conn, area, force):
                        "is_partial_total from mart_reoffending_rate "
                        "where adult_juvenile = 'All' and period_type = 'annual' and geography_level in ('national', 'force_area'"
                        + (", 'authority') and (geography_level <> 'authority' or geography = :name)" if area else ")")
-                       + " order by geography_level, period_start", name=area)
+                       # the partnership's own force area only, whatever other forces the warehouse holds
+                       + " and (geography_level <> 'force_area' or geography in (select force_area_name from dim_geography "
+                       "where force = :force)) order by geography_level, period_start", name=area, force=force)
     series: dict[str, list] = {}
     for r in rows:
         series.setdefault(r["geography"], []).append((str(r["period_start"])[:7], r["proportion_reoffending"]))

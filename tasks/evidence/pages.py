@@ -31,8 +31,14 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
+SIGNIFICANCE = {True: "significant change (95%)", False: "no significant change", None: "not tested"}
+
+
 def cell(value, row: dict, column: str) -> str:
-    """A table cell: suppressed figures say so, never zero; shares as percentages."""
+    """A table cell: suppressed figures say so, never zero; shares as percentages; a change's test
+    in words, "no significant change" where that is the finding."""
+    if column == "change_significant" and not (value is None and row.get("suppressed")):
+        return f"<td class='t'>{SIGNIFICANCE[value]}</td>"
     if value is None:
         suppressed = row.get("suppressed") and column not in ("rank",)
         return '<td class="suppressed">suppressed</td>' if suppressed else '<td class="na" title="not published">–</td>'

@@ -38,3 +38,12 @@ def test_table_cells_show_suppressed_or_not_published_never_zero():
     assert "suppressed" in cell(None, {"suppressed": True}, "value")
     assert "not published" in cell(None, {"suppressed": False}, "offenders")
     assert cell(0.25, {}, "share") == "<td>25.0%</td>"
+
+
+def test_a_change_test_is_said_in_words_and_no_significant_change_is_the_finding_where_true():
+
+    assert cell(False, {}, "change_significant") == "<td class='t'>no significant change</td>"
+    assert cell(True, {}, "change_significant") == "<td class='t'>significant change (95%)</td>"
+    assert cell(None, {}, "change_significant") == "<td class='t'>not tested</td>"
+    # a suppressed cell's test is hidden with it, never said
+    assert "suppressed" in cell(None, {"suppressed": True}, "change_significant")
