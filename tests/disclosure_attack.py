@@ -78,3 +78,20 @@ def young_persons_relations(keys: set, lancashire_12: dict) -> list[tuple]:
                           (cell("county", county), [cell("lancashire_12", "Lancashire-12")]
                            + [cell("authority", a) for a in unitaries])]
     return relations
+
+
+# asked of drinkers: the denominator is the drinks_alcohol numerator of the same wave, area and gender
+OF_DRINKERS = ["drinks_with_parents", "alcohol_from_family", "bought_alcohol_self", "drinks_due_to_peer_pressure",
+               "drinks_to_get_drunk"]
+
+
+def linked_system(cells: dict, relations: list[tuple]) -> tuple[dict, list[tuple]]:
+    """Numerators and denominators as one system (cells: {key: (numerator, denominator, ...)}):
+    each column's sums, and each drinkers' indicator's denominator = the drinks_alcohol numerator."""
+    values = {(k, c): v[c] for k, v in cells.items() for c in (0, 1)}
+    linked = [((t, c), [(p, c) for p in parts]) for t, parts in relations for c in (0, 1)]
+    for key in cells:
+        parent = (*key[:4], "drinks_alcohol")
+        if key[4] in OF_DRINKERS and parent in cells:
+            linked.append(((key, 1), [(parent, 0)]))
+    return values, linked

@@ -232,6 +232,30 @@ def published_rank(table: pa.Table, hidden: np.ndarray) -> np.ndarray:
 MEAN_INDICATORS = {"mean_units_per_week"}  # a mean, not a proportion: no Wilson interval, no z-test
 
 
+# indicators asked of drinkers: their denominator is the drinks_alcohol numerator of the same cell
+DRINKERS = "drinks_alcohol"
+OF_DRINKERS = {"drinks_with_parents", "alcohol_from_family", "bought_alcohol_self", "drinks_due_to_peer_pressure",
+               "drinks_to_get_drunk"}
+
+
+def linked_suppression(num, den, primary, groups, parent) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden denominators and hidden cells, where a cell's denominator that equals another cell's
+    numerator (parent >= 0) is hidden exactly when that numerator is: otherwise the one published
+    would give the other away. Repeated until neither grows (each pass only adds cells)."""
+    child = parent >= 0
+    pick = np.where(child, parent, 0)
+    den_seed, num_seed = disclosure.small(den), primary.copy()
+    while True:
+        hidden_den = disclosure.complementary(den_seed, den, groups)
+        hidden = disclosure.complementary(num_seed | hidden_den, num, groups)
+        grown_den = den_seed | (child & hidden[pick])
+        grown_num = num_seed.copy()
+        grown_num[parent[child & hidden_den]] = True
+        if (grown_den == den_seed).all() and (grown_num == num_seed).all():
+            return hidden_den, hidden
+        den_seed, num_seed = grown_den, grown_num
+
+
 def young_persons(conn, table):
     """Primary and complementary suppression across gender and area, then intervals and the change
     between waves from published cells only."""
@@ -252,15 +276,16 @@ def young_persons(conn, table):
         (l12, [lv == "lancashire_12" for lv in level]), (unitaries, [lv == "county" for lv in level])])
     num, den = numbers(table, "numerator"), numbers(table, "denominator")
     proportion = np.array([i not in MEAN_INDICATORS for i in indicator])
-    hidden_den = disclosure.complementary(disclosure.small(den), den, groups)
     primary = disclosure.small(den) | (proportion & disclosure.small(num))
-    hidden = disclosure.complementary(primary | hidden_den, num, groups)
+    position = {key: i for i, key in enumerate(zip(wave, level, name, gender, indicator))}
+    parent = np.array([position.get((w, lv, n, g, DRINKERS), -1) if i in OF_DRINKERS else -1
+                       for w, lv, n, g, i in zip(wave, level, name, gender, indicator)])
+    hidden_den, hidden = linked_suppression(num, den, primary, groups, parent)
 
     lower, upper = st.wilson_interval(num, den)
     table = put(put(table, "value_lower", np.where(proportion, lower, np.nan)), "value_upper",
                 np.where(proportion, upper, np.nan))
     value = np.where(hidden, np.nan, numbers(table, "value"))
-    position = {key: i for i, key in enumerate(zip(wave, level, name, gender, indicator))}
     before = np.array([position.get(key, -1) for key in zip(table.column("previous_wave").to_pylist(), level, name,
                                                               gender, indicator)])
     has_before = before >= 0

@@ -15,7 +15,7 @@ from tasks.itk.schema import ISSUE_SCHEMA, RESPONSE_SCHEMA
 from tasks.young_persons.schema import ALCOHOL_SOURCES, CURATED_SCHEMA
 from tests.conftest import query
 from tests.disclosure_attack import YPS_GENDERS as GENDERS
-from tests.disclosure_attack import hierarchy_relations, recovered, young_persons_relations
+from tests.disclosure_attack import hierarchy_relations, linked_system, recovered, young_persons_relations
 from warehouse.engine import ensure_schema, open_engine
 from warehouse.load import bulk_insert_arrow
 from warehouse.marts import build_marts
@@ -220,6 +220,7 @@ def test_young_persons_indicators_match_a_hand_computed_answer(warehouse_url):
     relations = young_persons_relations(set(got), {"Preston": True, "Blackpool": False})
     for column in (0, 1):
         assert recovered({k: v[column] for k, v in got.items()}, relations) == set(), column
+    assert recovered(*linked_system(got, relations)) == set()
     # the change never reveals a hidden value, and the previous wave's value is that cell's published one
     assert all(v[4] is None for v in got.values() if v[2] is None)
     for (wave, *cell), v in got.items():

@@ -12,7 +12,7 @@ import pytest
 
 from flows.ingest_trading_standards import ingest_trading_standards
 from tests.conftest import BACKENDS, assert_marts_identical, query
-from tests.disclosure_attack import recovered, young_persons_relations
+from tests.disclosure_attack import linked_system, recovered, young_persons_relations
 from tests.integration.conftest import WAVES, load_backends
 from tests.survey_fixtures import lancashire_dim, text_values_in_warehouse
 
@@ -157,6 +157,8 @@ def test_no_suppressed_indicator_can_be_recovered_by_differencing(backend):
     assert kinds.count("primary") > 0 and kinds.count("secondary") > 0
     for column in (0, 1):
         assert recovered({k: v[column] for k, v in cells.items()}, relations) == set()
+    # nor through a drinkers' question, whose denominator is the drinks_alcohol numerator
+    assert recovered(*linked_system(cells, relations)) == set()
     # the attack bites: without the secondary cells, hidden primary cells come back
     primary_only = {k: (None if v[2] == "primary" else 1) for k, v in cells.items()}
     assert recovered(primary_only, relations)
