@@ -128,8 +128,9 @@ def domestic_abuse(conn, table):
 
 
 def hate_crime(conn, table):
-    """Change between years: conditional Poisson test over the same months of the same area."""
-    return with_count_change_test(table, "previous_crimes_comparable", "crimes_comparable")
+    """Change between years: conditional Poisson test over the same months, residents as exposure."""
+    return with_count_change_test(table, "previous_crimes_comparable", "crimes_comparable", "previous_population",
+                                  "population")
 
 
 def victim_offender(conn, table):
@@ -138,7 +139,11 @@ def victim_offender(conn, table):
 
 
 def reoffending_rate(conn, table):
-    """Proportion reoffending: Wilson interval."""
+    """Proportion reoffending: Wilson interval; reoffences per reoffender: Garwood interval."""
+    lower, upper = st.rate_interval(numbers(table, "reoffences"), numbers(table, "reoffenders"), 1.0)
+    published = ~np.isnan(numbers(table, "frequency"))
+    table = put(put(table, "frequency_lower", np.where(published, lower, np.nan)), "frequency_upper",
+                np.where(published, upper, np.nan))
     return with_wilson(table, "reoffenders", "offenders", "proportion")
 
 
@@ -229,7 +234,7 @@ def published_rank(table: pa.Table, hidden: np.ndarray) -> np.ndarray:
     return np.array([None if np.isnan(r) else int(r) for r in ranks], dtype=object)
 
 
-MEAN_INDICATORS = {"mean_units_per_week"}  # a mean, not a proportion: no Wilson interval, no z-test
+MEAN_INDICATORS = {"mean_units_per_week"}  # a mean, not a proportion: a t interval and Welch's test
 
 
 # indicators asked of drinkers: their denominator is the drinks_alcohol numerator of the same cell
@@ -282,23 +287,26 @@ def young_persons(conn, table):
                        for w, lv, n, g, i in zip(wave, level, name, gender, indicator)])
     hidden_den, hidden = linked_suppression(num, den, primary, groups, parent)
 
+    value, sd = numbers(table, "value"), numbers(table, "value_sd")
     lower, upper = st.wilson_interval(num, den)
-    table = put(put(table, "value_lower", np.where(proportion, lower, np.nan)), "value_upper",
-                np.where(proportion, upper, np.nan))
-    value = np.where(hidden, np.nan, numbers(table, "value"))
+    mean_lower, mean_upper = st.mean_interval(value, sd, den)
+    table = put(put(table, "value_lower", np.where(proportion, lower, mean_lower)), "value_upper",
+                np.where(proportion, upper, mean_upper))
+    value = np.where(hidden, np.nan, value)
     before = np.array([position.get(key, -1) for key in zip(table.column("previous_wave").to_pylist(), level, name,
                                                               gender, indicator)])
     has_before = before >= 0
     pick = np.where(has_before, before, 0)
     previous_value = np.where(has_before, value[pick], np.nan)
     published_pair = has_before & ~hidden & ~hidden[pick]
-    p = st.two_proportion_p(num[pick], den[pick], num, den)
-    p = np.where(published_pair & proportion, p, np.nan)
+    p = np.where(proportion, st.two_proportion_p(num[pick], den[pick], num, den),
+                 st.welch_p(value[pick], sd[pick], den[pick], value, sd, den))
+    p = np.where(published_pair, p, np.nan)
     table = put(table, "previous_wave_value", previous_value)
     table = put(table, "change", np.where(published_pair, value - previous_value, np.nan))
     table = put(put(table, "change_p_value", p), "change_significant", st.significant(p))
-    table = hide(table, hidden, ["numerator", "value", "value_lower", "value_upper", "change", "change_p_value",
-                                 "change_significant"])
+    table = hide(table, hidden, ["numerator", "value", "value_sd", "value_lower", "value_upper", "change",
+                                 "change_p_value", "change_significant"])
     table = hide(table, hidden_den, ["denominator"])
     flag, kind = labelled(primary, hidden)
     return put(put(table, "suppressed", flag), "suppression", kind)

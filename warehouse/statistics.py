@@ -4,7 +4,9 @@
 - Weighted rates (harm, a sum of Crime Severity Score weights): the gamma interval of a weighted
   sum of Poisson counts (Fay and Feuer 1997), which is Garwood's when every weight is 1.
 - Proportions: Wilson score 95% interval.
+- Means: Student's t 95% interval from the sample standard deviation.
 - Change in a proportion: two-sided two-proportion z-test (pooled).
+- Change in a mean: two-sided Welch's t-test (unequal variances, Welch-Satterthwaite df).
 - Change in a count: the conditional test of two Poisson counts (given their sum, the later count
   is binomial with p = its exposure's share), two-sided by doubling the smaller tail.
 
@@ -65,6 +67,29 @@ def wilson_interval(numerator, denominator) -> tuple[np.ndarray, np.ndarray]:
         half = Z * np.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / (1 + Z**2 / n)
         ok = n > 0
         return np.where(ok, np.clip(centre - half, 0, 1), np.nan), np.where(ok, np.clip(centre + half, 0, 1), np.nan)
+
+
+def mean_interval(mean, sd, n) -> tuple[np.ndarray, np.ndarray]:
+    """Student's t 95% interval for a mean of n answers with sample standard deviation sd."""
+    m, s, n = _floats(mean, sd, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = stats.t.ppf(1 - ALPHA / 2, n - 1) * s / np.sqrt(n)
+        ok = (n > 1) & ~np.isnan(m) & ~np.isnan(s)
+        return np.where(ok, m - half, np.nan), np.where(ok, m + half, np.nan)
+
+
+def welch_p(mean1, sd1, n1, mean2, sd2, n2) -> np.ndarray:
+    """Two-sided p-value that two means differ (Welch's t-test); NaN without two answers in each."""
+    m1, s1, n1, m2, s2, n2 = _floats(mean1, sd1, n1, mean2, sd2, n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v1, v2 = s1**2 / n1, s2**2 / n2
+        se = np.sqrt(v1 + v2)
+        df = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+        p = 2 * stats.t.sf(np.abs(m2 - m1) / se, df)
+        # no variation in either wave: equal means are no evidence of change, unequal ones are
+        p = np.where(se == 0, np.where(m1 == m2, 1.0, 0.0), p)
+        ok = (n1 > 1) & (n2 > 1) & ~np.isnan(m1 + m2 + s1 + s2)
+        return np.where(ok, p, np.nan)
 
 
 def two_proportion_p(x1, n1, x2, n2) -> np.ndarray:

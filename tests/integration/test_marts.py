@@ -122,6 +122,16 @@ def exact_poisson_limits(k: int) -> tuple[float, float]:
     return lower, brentq(lambda m: poisson.cdf(k, m) - 0.025, 1e-9, 10 * k + 20)
 
 
+def conditional_poisson_p(k1: int, exposure1: float, k2: int, exposure2: float) -> float:
+    """The two-sided conditional test of two Poisson counts by scipy's binomial test: given k1 + k2,
+    k2 is Binomial(k1 + k2, exposure2 / (exposure1 + exposure2)); twice the smaller tail."""
+    from scipy.stats import binomtest
+
+    share = exposure2 / (exposure1 + exposure2)
+    tails = [binomtest(k2, k1 + k2, share, alternative=side).pvalue for side in ("less", "greater")]
+    return min(1.0, 2 * min(tails))
+
+
 def test_rates_and_harm_match_a_hand_computed_answer(warehouse_url):
     engine = open_engine(warehouse_url)
     ensure_schema(engine)

@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from scipy.stats import binomtest
 
 from flows.ingest_recorded_crime import ingest_recorded_crime
@@ -383,7 +384,7 @@ def test_offence_measures_compare_like_for_like_and_harm_has_its_interval_by_han
     import pyarrow as pa
 
     from tasks.recorded_crime.schema import CURATED_SCHEMA
-    from tests.integration.test_marts import exact_poisson_limits, insert_rows, load_fixture_reference
+    from tests.integration.test_marts import conditional_poisson_p, exact_poisson_limits, insert_rows, load_fixture_reference
     from warehouse.engine import ensure_schema, open_engine
     from warehouse.load import bulk_insert_arrow
     from warehouse.marts import build_marts
@@ -399,6 +400,8 @@ def test_offence_measures_compare_like_for_like_and_harm_has_its_interval_by_han
     months = [(2019, 4)] * 3 + [(2019, 5)] * 2 + [(2019, 6)] * 4 + [(2020, 4)]
     rows = [base | bwd | {"month": dt.date(y, m, 1), "recorded_date": dt.date(y, m, 2)} for y, m in months]
     rows[0] |= {"is_knife_crime": True, "serious_violence_rules": "assault_with_injury;knife_crime"}
+    for i in (1, 3, 9):  # racially aggravated: April and May 2019, April 2020
+        rows[i] |= {"is_hate_crime": True, "hate_crime_strand": "Race"}
     rows.append(base | {"month": dt.date(2020, 5, 1), "recorded_date": dt.date(2020, 5, 2), "authority_code": "E07000123",
                         "authority_name": "Preston", "bcu": "South", "ho_offence_code": "46", "offence_group": "Theft offences",
                         "offence_subgroup": "Other theft", "weight": 13.0, "weights_version": "v-test",
@@ -409,7 +412,9 @@ def test_offence_measures_compare_like_for_like_and_harm_has_its_interval_by_han
     ensure_schema(engine)
     with engine.begin() as conn:
         bulk_insert_arrow(conn, "fact_recorded_crime", pa.Table.from_pylist(rows, schema=CURATED_SCHEMA), CURATED_SCHEMA.names)
-    load_fixture_reference(engine)  # Blackburn with Darwen: 2,000 residents in 2019 and 2020
+    load_fixture_reference(engine)  # Blackburn with Darwen: 2,000 residents in 2019 and 2020 ...
+    with engine.begin() as conn:  # ... grown to 2,500 in 2020, so the change test weighs the exposure
+        conn.execute(sa.text("update ref_population set population = 1500 where year = 2020 and lsoa_code = 'E01000001'"))
     insert_rows(engine, "ref_serious_violence_rules", [
         {"rule_id": rule, "label": label, "source_sha256": "e" * 64, "run_id": "r"}
         for rule, label in [("assault_with_injury", "Assault resulting in injury"), ("knife_crime", "Knife crime")]])
@@ -419,14 +424,23 @@ def test_offence_measures_compare_like_for_like_and_harm_has_its_interval_by_han
     got = {r[:2]: r[2:] for r in query(
         warehouse_url, "select financial_year, measure, crimes, months_covered, comparable_months, crimes_comparable, "
                        "previous_crimes_comparable, change, change_p_value, change_significant, rate_per_1000, rate_lower, "
-                       "rate_upper from mart_offence_measures where area_name = 'Blackburn with Darwen' and measure = '8N'")}
+                       "rate_upper, change_basis from mart_offence_measures "
+                       "where area_name = 'Blackburn with Darwen' and measure = '8N'")}
     # 2020/21 holds April and May: compared with April and May 2019 (5), never with the whole of 2019/20 (9)
     assert got[("2020/21", "8N")][:6] == (1, 2, 2, 1, 5, -4)
-    p_value = binomtest(1, 6, 0.5).pvalue  # the same residents both years: the later count is Binomial(6, 1/2)
+    # given the 6 crimes, the later count is Binomial(6, 2,500 / (2,000 + 2,500)): residents are the exposure
+    p_value = conditional_poisson_p(5, 2000, 1, 2500)
     assert got[("2020/21", "8N")][6:8] == (pytest.approx(p_value), p_value < 0.05)
-    lower, upper = exact_poisson_limits(1)
-    assert got[("2020/21", "8N")][8:] == (pytest.approx(3.0), pytest.approx(lower * 3), pytest.approx(upper * 3))
-    assert got[("2019/20", "8N")][:6] == (9, 3, None, None, None, None)
+    lower, upper = exact_poisson_limits(1)  # one crime in 2 months among 2,500: x 6 x 1000 / 2500
+    assert got[("2020/21", "8N")][8:] == (pytest.approx(2.4), pytest.approx(lower * 2.4), pytest.approx(upper * 2.4),
+                                          "Apr, May of both years")
+    assert got[("2019/20", "8N")][:6] == (9, 3, None, None, None, None) and got[("2019/20", "8N")][-1] is None
+
+    hate = query(warehouse_url, "select crimes, crimes_comparable, previous_crimes_comparable, change, change_p_value, "
+                                "change_basis, population, previous_population from mart_hate_crime "
+                                "where area_name = 'Blackburn with Darwen' and financial_year = '2020/21' and strand = 'Race'")
+    p_value = conditional_poisson_p(2, 2000, 1, 2500)
+    assert hate == [(1, 1, 2, -1, pytest.approx(p_value), "Apr, May of both years", 2500, 2000)]
 
     knife = query(warehouse_url, "select crimes, serious_violence_crimes, share_of_serious_violence, "
                                  "share_of_serious_violence_lower, share_of_serious_violence_upper from mart_offence_measures "

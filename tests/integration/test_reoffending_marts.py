@@ -13,6 +13,7 @@ from scipy.stats import binomtest
 from tasks.reoffending.cohort import COHORT_SCHEMA, REOFFENCE_SCHEMA
 from tasks.reoffending.moj_checks import TABLES_SCHEMA
 from tests.conftest import query
+from tests.integration.test_marts import exact_poisson_limits
 from tests.integration.test_survey_marts import LINEAGE, load
 
 QUARTERS = [dt.date(2019, 4, 1), dt.date(2019, 7, 1), dt.date(2019, 10, 1), dt.date(2020, 1, 1)]
@@ -60,11 +61,18 @@ def test_reoffending_rates_are_sums_of_counts(warehouse_url):
     assert got[("Lancashire", "Juvenile", "quarterly", QUARTERS[3])][:3] == (None, None, None)
     assert got[("Lancashire", "Juvenile", "quarterly", QUARTERS[0])][:3] == (18, 7, 14)
     assert got[("Blackpool", "Adult", "annual", fy)][:3] == (200, 40, 160)
-    (lower, upper, quarters), = query(warehouse_url, "select proportion_lower, proportion_upper, quarters_covered "
-                                                     "from mart_reoffending_rate where geography = 'Preston' and "
-                                                     "adult_juvenile = 'Adult' and period_type = 'annual'")
+    (lower, upper, quarters, f_lower, f_upper), = query(
+        warehouse_url, "select proportion_lower, proportion_upper, quarters_covered, frequency_lower, frequency_upper "
+                       "from mart_reoffending_rate where geography = 'Preston' and adult_juvenile = 'Adult' "
+                       "and period_type = 'annual'")
     wilson = binomtest(100, 500).proportion_ci(method="wilson")
     assert (lower, upper, quarters) == (pytest.approx(wilson.low), pytest.approx(wilson.high), 4)
+    # 300 reoffences by 100 reoffenders: the exact Poisson limits of 300, per reoffender
+    limits = exact_poisson_limits(300)
+    assert (f_lower, f_upper) == (pytest.approx(limits[0] / 100), pytest.approx(limits[1] / 100))
+    (withheld,) = query(warehouse_url, "select frequency, frequency_lower, frequency_upper from mart_reoffending_rate "
+                                       "where geography = 'Blackpool' and adult_juvenile = 'Juvenile' and period_type = 'annual'")
+    assert withheld == (None, None, None)
 
 
 def test_a_force_area_missing_an_authority_publishes_no_total(warehouse_url):

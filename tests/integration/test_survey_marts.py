@@ -153,7 +153,8 @@ def young_persons_rows() -> list[dict]:
     }
     rows = []
     for (wave, authority, gender), (pupils, drinkers) in counts.items():
-        rows += [drinker(wave, authority, gender, units_per_week=2.0) for _ in range(drinkers)]
+        # 1-4 units a week, so a mean has a spread to test
+        rows += [drinker(wave, authority, gender, units_per_week=float(1 + j % 4)) for j in range(drinkers)]
         rows += [pupil(wave, authority, gender) for _ in range(pupils - drinkers)]
     for i, row in enumerate(rows):
         row["response_id"] = f"YP-{i:04d}"
@@ -183,7 +184,7 @@ def pandas_cells(rows: list[dict]) -> dict:
 
 
 def test_young_persons_indicators_match_a_hand_computed_answer(warehouse_url):
-    from scipy.stats import chi2_contingency
+    from scipy.stats import chi2_contingency, ttest_1samp, ttest_ind
 
     rows_in = young_persons_rows()
     load(warehouse_url, {"fact_young_persons_response": (CURATED_SCHEMA, rows_in)})
@@ -213,9 +214,13 @@ def test_young_persons_indicators_match_a_hand_computed_answer(warehouse_url):
     assert county_now[5] == pytest.approx(p_value)
     wilson = binomtest(51, 109).proportion_ci(method="wilson")
     assert county_now[8:] == (pytest.approx(wilson.low), pytest.approx(wilson.high))
-    # a mean is not a proportion: no interval, no test
+    # a mean: Student's t interval and Welch's test between waves, as scipy computes them from the answers
+    answers = {w: [r["units_per_week"] for r in rows_in if r["wave"] == w and r["drinks_alcohol"]] for w in ("2017-18", "2019-20")}
     units = got[("2019-20", "county", "Lancashire", "All", "mean_units_per_week")]
-    assert units[:3] == (102, 51, 2.0) and units[5] is None and units[8:] == (None, None)
+    assert units[:3] == (sum(answers["2019-20"]), 51, pytest.approx(sum(answers["2019-20"]) / 51))
+    assert units[5] == pytest.approx(ttest_ind(answers["2019-20"], answers["2017-18"], equal_var=False).pvalue)
+    interval = ttest_1samp(answers["2019-20"], 0).confidence_interval()
+    assert units[8:] == (pytest.approx(interval.low), pytest.approx(interval.high))
     # nothing hidden can be worked out from the published numerators or denominators
     relations = young_persons_relations(set(got), {"Preston": True, "Blackpool": False})
     for column in (0, 1):

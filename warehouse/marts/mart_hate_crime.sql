@@ -2,13 +2,14 @@
 -- year like for like. A crime with two strands counts once under each strand and once under
 -- 'All strands'.
 -- grain: force, area_level, area_code, financial_year, strand
--- uses: recorded_crime_areas, recorded_crime_calendar, recorded_crime_area_list
--- feeds: recorded_crime
+-- uses: recorded_crime_areas, recorded_crime_calendar, recorded_crime_area_list, area_population
+-- feeds: recorded_crime, reference
 -- Crimes are counted by the force extract's counting rule; areas include the remainder rows.
 -- months_covered: months of the year the extract holds. The change compares only the months both
--- years hold (comparable_months): crimes_comparable against previous_crimes_comparable;
--- change_p_value is the conditional test of two Poisson counts (equal exposure: same months,
--- same area).
+-- years hold (comparable_months, named in change_basis): crimes_comparable against
+-- previous_crimes_comparable; change_p_value is the conditional test of two Poisson counts with
+-- the area's residents of each year as exposure (counts compared as they stand where the area
+-- has no population, as the remainder).
 with
 
 strands as (
@@ -29,7 +30,7 @@ by_strand as (
 ),
 
 coverage as (
-    select distinct force, fy_start, months_covered, comparable_months from recorded_crime_calendar
+    select distinct force, fy_start, months_covered, comparable_months, change_basis from recorded_crime_calendar
 ),
 
 all_strands as (
@@ -59,7 +60,8 @@ comparable_counts as (
 ),
 
 filled as (
-    select a.force, a.area_level, a.area_code, a.area_name, y.fy_start, y.months_covered, y.comparable_months, s.strand,
+    select a.force, a.area_level, a.area_code, a.area_name, y.fy_start, y.months_covered, y.comparable_months,
+           y.change_basis, s.strand,
            cast(coalesce(c.crimes, 0) as bigint) as crimes
     from recorded_crime_area_list a
     join coverage y on y.force = a.force
@@ -78,11 +80,14 @@ final as (
         prev.crimes as previous_year_crimes,
         prev.months_covered as previous_months_covered,
         cur.comparable_months,
+        cur.change_basis,
         case when cur.comparable_months is not null then cast(coalesce(n.crimes_comparable, 0) as bigint) end as crimes_comparable,
         case when cur.comparable_months is not null
              then cast(coalesce(n.previous_crimes_comparable, 0) as bigint) end as previous_crimes_comparable,
         case when cur.comparable_months is not null
              then cast(coalesce(n.crimes_comparable, 0) - coalesce(n.previous_crimes_comparable, 0) as bigint) end as change,
+        pp.population as previous_population,
+        cp.population as population,
         cast(null as float8) as change_p_value,
         cast(null as boolean) as change_significant
     from filled cur
@@ -92,6 +97,12 @@ final as (
     left join comparable_counts n
         on n.force = cur.force and n.area_level = cur.area_level and n.area_code = cur.area_code
        and n.fy_start = cur.fy_start and n.strand = cur.strand
+    left join area_population cp
+        on cp.force = cur.force and cp.area_level = cur.area_level and cp.area_code = cur.area_code
+       and cp.year = cur.fy_start
+    left join area_population pp
+        on pp.force = cur.force and pp.area_level = cur.area_level and pp.area_code = cur.area_code
+       and pp.year = cur.fy_start - 1
 )
 
 select * from final

@@ -15,7 +15,8 @@
 -- Crimes are counted by the force extract's counting rule; areas include the remainder rows.
 -- share: of all crimes in the area and year (Wilson 95% interval); rate: on located crimes
 -- (located_count, the county's without its remainder row, as mart_area_rates), annualised over a
--- part year (is_annualised), with its exact Poisson 95% interval; change over comparable_months with
+-- part year (is_annualised), with its exact Poisson 95% interval; change over comparable_months
+-- (named in change_basis) with
 -- its conditional Poisson test (residents as exposure). share_of_serious_violence (serious violence
 -- rows only): of the area's serious violence crimes ('any'), with its Wilson 95% interval, so the
 -- knife_crime component's row answers "knife crime is under 1% of serious violence"; components
@@ -62,7 +63,7 @@ measures as (
 ),
 
 coverage as (
-    select distinct force, fy_start, months_covered, comparable_months from recorded_crime_calendar
+    select distinct force, fy_start, months_covered, comparable_months, change_basis from recorded_crime_calendar
 ),
 
 all_crimes as (
@@ -95,7 +96,7 @@ comparable_counts as (
 ),
 
 filled as (
-    select a.force, a.area_level, a.area_code, a.area_name, v.fy_start, v.months_covered, v.comparable_months,
+    select a.force, a.area_level, a.area_code, a.area_name, v.fy_start, v.months_covered, v.comparable_months, v.change_basis,
            m.measure_type, m.measure, m.measure_label, cast(coalesce(n.crimes, 0) as bigint) as crimes,
            cast(coalesce(t.crimes, 0) as bigint) as all_crimes,
            case when m.measure_type = 'serious_violence' then cast(coalesce(t.serious_violence_crimes, 0) as bigint)
@@ -149,6 +150,7 @@ final as (
         cast(null as float8) as rate_lower,
         cast(null as float8) as rate_upper,
         f.comparable_months,
+        f.change_basis,
         case when f.comparable_months is not null then cast(coalesce(n.crimes_comparable, 0) as bigint) end as crimes_comparable,
         case when f.comparable_months is not null
              then cast(coalesce(n.previous_crimes_comparable, 0) as bigint) end as previous_crimes_comparable,

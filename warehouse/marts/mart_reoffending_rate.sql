@@ -13,7 +13,9 @@
 -- A force area's total needs every one of its authorities: with fewer (areas_summed below
 -- areas_expected) its counts are not published and is_partial_total is true.
 -- quarters_covered: the quarterly cohorts a row stands for (1 for a quarter, 4 for a year).
--- proportion_lower/proportion_upper: Wilson 95% interval of proportion_reoffending.
+-- proportion_lower/proportion_upper: Wilson 95% interval of proportion_reoffending;
+-- frequency_lower/frequency_upper: exact Poisson (Garwood) 95% interval of the reoffences, per
+-- reoffender.
 with
 
 authorities as (
@@ -148,6 +150,8 @@ final as (
         cast(null as float8) as proportion_lower,
         cast(null as float8) as proportion_upper,
         case when not is_partial_total and reoffenders > 0 then cast(reoffences as float8) / reoffenders end as frequency,
+        cast(null as float8) as frequency_lower,
+        cast(null as float8) as frequency_upper,
         published_proportion, suppressed, areas_summed, areas_expected, is_partial_total, derived_from_quarters
     from completeness
 )

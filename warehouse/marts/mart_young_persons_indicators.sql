@@ -6,9 +6,10 @@
 -- unitaries) and each authority; gender 'All' or one of the survey's genders. Each indicator is
 -- numerator / denominator as the contract defines it ('Prefer not to say' and 'Don't know' left
 -- out of the knife questions' denominators); mean_units_per_week is total units / drinkers who
--- gave a figure. value_lower/value_upper: Wilson 95% interval (proportions only). change: the
+-- gave a figure, with value_sd the standard deviation of those figures. value_lower/value_upper:
+-- Wilson 95% interval for a proportion, Student's t 95% interval for the mean. change: the
 -- difference from the previous wave loaded, where both waves publish a value; change_p_value:
--- the two-proportion z-test (proportions only), change_significant at 95%.
+-- the two-proportion z-test (proportions) or Welch's t-test (the mean), change_significant at 95%.
 -- Disclosure control (warehouse.disclosure, applied after this SELECT): a denominator of 1-9
 -- pupils hides the cell; a numerator of 1-9 pupils hides numerator and value; then
 -- complementary cells are hidden so that no hidden value is the difference of published ones
@@ -110,7 +111,8 @@ answer_genders as (
 
 cells as (
     select wave, area_level, area_name, gender, indicator,
-           cast(sum(num) as float8) as numerator, cast(sum(den) as bigint) as denominator
+           cast(sum(num) as float8) as numerator, cast(sum(den) as bigint) as denominator,
+           cast(sum(num * num) as float8) as squares
     from answer_genders
     group by wave, area_level, area_name, gender, indicator
 ),
@@ -139,7 +141,7 @@ indicators as (
 
 grid as (
     select w.wave, w.previous_wave, a.area_level, a.area_name, g.gender, i.indicator,
-           coalesce(c.numerator, 0) as numerator, coalesce(c.denominator, 0) as denominator
+           coalesce(c.numerator, 0) as numerator, coalesce(c.denominator, 0) as denominator, c.squares
     from waves w
     cross join areas a
     cross join genders g
@@ -154,6 +156,9 @@ final as (
         wave, previous_wave, area_level, area_name, gender, indicator,
         numerator, denominator,
         case when denominator > 0 then cast(numerator as float8) / denominator end as value,
+        -- the sample standard deviation of the answers, for the mean's interval and test
+        case when indicator = 'mean_units_per_week' and denominator > 1
+             then sqrt(greatest(squares - numerator * numerator / denominator, 0) / (denominator - 1)) end as value_sd,
         cast(null as float8) as value_lower,
         cast(null as float8) as value_upper,
         cast(null as float8) as previous_wave_value,
