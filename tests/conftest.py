@@ -213,3 +213,19 @@ def assert_marts_identical(duck_url: str, pg_url: str) -> list[str]:
             assert a == pytest.approx(b) if any(isinstance(x, float) for x in a) else a == b, (mart, a, b)
     return marts
 
+
+
+def assert_parts_add_up(url: str, mart: str, values: list[str], keys: list[str], parts=("bcu", "authority"),
+                        where: str = "true") -> int:
+    """At every level in parts, the areas (remainder row included) sum to the county for every key
+    and value, summed in pandas from the mart's published rows; returns how many county cells held."""
+    import pandas as pd
+
+    frame = pd.DataFrame(query(url, f"select area_level, {', '.join(keys + values)} from {mart} where {where}"),
+                         columns=["area_level", *keys, *values])
+    whole = frame[frame["area_level"] == "county"].groupby(keys)[values].sum()
+    assert len(whole) > 0, f"{mart} has no county rows to add up to"
+    for level in parts:
+        summed = frame[frame["area_level"] == level].groupby(keys)[values].sum().reindex(whole.index, fill_value=0)
+        pd.testing.assert_frame_equal(summed.astype(float), whole.astype(float), obj=f"{mart} {level}s")
+    return len(whole)

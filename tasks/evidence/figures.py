@@ -67,12 +67,26 @@ def part_year(months: int | None) -> str:
     return "" if months in (None, 12) else f" (part year: {months} of 12 months)"
 
 
+def years_window(rows: list[dict]) -> str:
+    """The financial years of the rows, each part year saying how many months it covers."""
+    years = sorted({(r["financial_year"], r["months_covered"]) for r in rows})
+    return ", ".join(f"{year}{part_year(months)}" for year, months in years) or "no data"
+
+
+def cohort_window(rows: list[dict]) -> str:
+    """The cohort year of the rows, saying so when it holds fewer than four quarterly cohorts."""
+    if not rows:
+        return "no data"
+    quarters = rows[0]["quarters_covered"]
+    return f"cohort year {rows[0]['cohort_period']}" + ("" if quarters == 4 else f" (part year: {quarters} of 4 quarters)")
+
+
 def trend(conn, area, force):
     """E1: crimes by category and financial year, with the change over the months both years hold."""
     level, name = _level(area)
-    totals = fetch(conn, f"select source, financial_year, months_covered, sum(crimes) as crimes from mart_crime_trend "
-                         f"where {FORCE_AREA} and crime_type <> 'Anti-social behaviour' "
-                         "group by source, financial_year, months_covered order by financial_year",
+    # all crime but ASB as mart_area_rates publishes it (count), never summed here
+    totals = fetch(conn, f"select source, financial_year, months_covered, count as crimes from mart_area_rates "
+                         f"where {FORCE_AREA} and measure = 'all_crime' order by financial_year, source",
                    level=level, name=name, force=force)
     series: dict[str, list] = {}
     for r in totals:
@@ -84,10 +98,14 @@ def trend(conn, area, force):
                        f"from mart_crime_trend where force = :force) order by source, crimes desc",
                  level=level, name=name, force=force)
     years = sorted({r["financial_year"] for r in totals})
+    latest = {(r["source"], r["financial_year"], r["months_covered"]) for r in rows}
+    window = (f"financial years {years[0]} to {years[-1]}; the table: "
+              + "; ".join(f"{src} {year}{part_year(months)}" for src, year, months in sorted(latest))
+              if years else "no data")
     chart = svg.bar_chart([(f"{source} {year}", value) for source, points in series.items() for year, value in points],
                           "All crime (excluding ASB) by source and financial year (* part year)")
     return Figure("e1-trend", "E1", "Recorded crime by year and category", "mart_crime_trend",
-                  f"financial years {years[0]} to {years[-1]}" if years else "no data", rows, chart if series else None,
+                  window, rows, chart if series else None,
                   note="Each source counts by its own rule (police.uk: one Crime ID per month, ASB rows as incidents; "
                        "force extract: one crime reference; Home Office tables: the published figure) and is never "
                        "added to another. A change compares only the months both years hold (change_basis); "
@@ -142,7 +160,8 @@ def domestic_abuse(conn, area, force):
     """E4: domestic abuse share of crime, alcohol-related share of it, male victims, by authority, with intervals."""
     rows = fetch(conn, "select financial_year, months_covered, area_name, crimes, domestic_abuse, domestic_abuse_share, "
                        "domestic_abuse_share_lower, domestic_abuse_share_upper, alcohol_share, alcohol_share_lower, "
-                       "alcohol_share_upper, male_victim_share, share_rank, alcohol_share_rank from mart_domestic_abuse "
+                       "alcohol_share_upper, male_victim_share, male_victim_share_lower, male_victim_share_upper, share_rank, "
+                       "alcohol_share_rank from mart_domestic_abuse "
                        "where force = :force and area_level in ('county', 'authority') "
                        "and financial_year = (select max(financial_year) from mart_domestic_abuse where force = :force) "
                        "order by area_level desc, share_rank", force=force)
@@ -157,22 +176,25 @@ def domestic_abuse(conn, area, force):
 def hate_crime(conn, area, force):
     """E5: hate crime by strand, with the change over the months both years hold."""
     level, name = _level(area)
-    rows = fetch(conn, f"select financial_year, months_covered, strand, crimes, comparable_months, previous_crimes_comparable, "
-                       f"crimes_comparable, change, change_significant from mart_hate_crime where {FORCE_AREA} "
-                       "order by financial_year, crimes desc", level=level, name=name, force=force)
-    return Figure("e5-hate-crime", "E5", "Hate crime by strand", "mart_hate_crime",
-                  ", ".join(sorted({r["financial_year"] for r in rows})) or "no data", rows)
+    rows = fetch(conn, f"select financial_year, months_covered, strand, crimes, change_basis, previous_crimes_comparable, "
+                       f"crimes_comparable, change, change_p_value, change_significant from mart_hate_crime "
+                       f"where {FORCE_AREA} order by financial_year, crimes desc", level=level, name=name, force=force)
+    return Figure("e5-hate-crime", "E5", "Hate crime by strand", "mart_hate_crime", years_window(rows), rows,
+                  note="A crime with two strands counts under each and once under 'All strands'. A change compares "
+                       "only the months both years hold (change_basis), tested at 95% with residents as exposure.")
 
 
 def victim_profile(conn, area, force):
     """E6: victims by age band (all offences), with the modal band."""
     level, name = _level(area)
-    rows = fetch(conn, f"select financial_year, role, age_band, sum(people) as people, max(case when is_modal_band then 1 else 0 end) "
-                       f"as modal from mart_victim_offender_profile where {FORCE_AREA} and offence_group = 'All offences' "
-                       "group by financial_year, role, age_band order by role, age_band", level=level, name=name, force=force)
+    rows = fetch(conn, f"select financial_year, months_covered, role, age_band, people, share, share_lower, share_upper, "
+                       f"is_modal_band from mart_victim_offender_profile where {FORCE_AREA} and offence_group = 'All offences' "
+                       "and sex = 'All' and financial_year = (select max(financial_year) from mart_victim_offender_profile "
+                       "where force = :force) order by role, age_band", level=level, name=name, force=force)
     chart = svg.bar_chart([(r["age_band"], float(r["people"])) for r in rows if r["role"] == "victim"], "Victims by age band")
     return Figure("e6-victim-offender", "E6", "Victim and suspect age bands (all offences)", "mart_victim_offender_profile",
-                  ", ".join(sorted({r["financial_year"] for r in rows})) or "no data", rows, chart if rows else None)
+                  years_window(rows), rows, chart if rows else None,
+                  note="Both sexes together; shares of the role's people with Wilson 95% intervals.")
 
 
 def reoffending_rate(conn, area, force):
@@ -200,22 +222,24 @@ def reoffender_profile(conn, area, force):
     """E8, Table 2: reoffenders by age band and sex in the latest financial year of local cohorts."""
     level, name = _level(area)
     rows = fetch(conn, f"select cohort_period, quarters_covered, dimension, value, offenders, reoffenders, share, "
-                       f"proportion_reoffending from mart_reoffender_profile where {AREA} and period_type = 'annual' and sex_group = 'All' "
+                       f"share_lower, share_upper, proportion_reoffending, proportion_lower, proportion_upper "
+                       f"from mart_reoffender_profile where {AREA} and period_type = 'annual' and sex_group = 'All' "
                        "and dimension in ('age_band', 'sex', 'youth') and period_start = (select max(period_start) from "
                        "mart_reoffender_profile where period_type = 'annual') order by dimension, value", level=level, name=name)
     return Figure("e8-reoffender-profile", "E8", "Table 2: reoffenders by age band, sex and youth", "mart_reoffender_profile",
-                  f"cohort year {rows[0]['cohort_period']}" if rows else "no data", rows)
+                  cohort_window(rows), rows, note="Wilson 95% intervals on every share and proportion.")
 
 
 def reoffence_mix(conn, area, force):
     """Table 3: the offence mix of reoffences."""
     level, name = _level(area)
-    rows = fetch(conn, f"select cohort_period, grouping, reoffence_group, reoffences, share, share_lower, share_upper, rank "
+    rows = fetch(conn, f"select cohort_period, quarters_covered, grouping, reoffence_group, reoffences, share, share_lower, "
+                       f"share_upper, rank "
                        f"from mart_reoffence_mix where {AREA} and sex_group = 'All' "
                        "and period_type = 'annual' and period_start = (select max(period_start) from mart_reoffence_mix "
                        "where period_type = 'annual') order by grouping, rank", level=level, name=name)
     return Figure("e8-reoffence-mix", "E8", "Table 3: offence groups of reoffences", "mart_reoffence_mix",
-                  f"cohort year {rows[0]['cohort_period']}" if rows else "no data", rows,
+                  cohort_window(rows), rows,
                   svg.bar_chart([(r["reoffence_group"], r["share"]) for r in rows if r["grouping"] == "group"],
                                 "Share of reoffences", percent=True)
                   if rows else None)
@@ -224,7 +248,8 @@ def reoffence_mix(conn, area, force):
 def community_issues(conn, area, force):
     """E9: community issues ranked by share of responses, beside the county."""
     level, name = _level(area)
-    rows = fetch(conn, "select a.rank, a.issue_category, a.responses, a.total_responses, a.share, a.priority_score, "
+    rows = fetch(conn, "select a.period_start, a.period_end, a.months_covered, a.rank, a.issue_category, a.responses, "
+                       "a.total_responses, a.share, a.priority_score, "
                        "a.share_lower, a.share_upper, a.suppressed, c.share as county_share "
                        "from mart_community_issues a join mart_community_issues c "
                        "on c.area_level = 'county' and c.row_type = 'category' and c.issue_category = a.issue_category "
@@ -232,7 +257,9 @@ def community_issues(conn, area, force):
                        "order by a.rank, a.issue_category", level=level, name=name)
     chart = svg.bar_chart([(r["issue_category"], r["share"]) for r in rows], "Share of responses naming the issue", percent=True)
     return Figure("e9-community-issues", "E9", "Community issues (Lancashire Talking)", "mart_community_issues",
-                  "current version of every response loaded", rows, chart if rows else None,
+                  (f"responses submitted {rows[0]['period_start']} to {rows[0]['period_end']} "
+                   f"({rows[0]['months_covered']} months), the current version of each") if rows else "no data",
+                  rows, chart if rows else None,
                   note="Cells or areas of 1-9 responses are suppressed, and complementary cells with them so that "
                        "none can be worked out by subtraction. Wilson 95% intervals.")
 
@@ -240,7 +267,7 @@ def community_issues(conn, area, force):
 def young_persons(conn, area, force):
     """E10: young persons indicators in the latest wave with the change from the previous wave, beside the county."""
     level, name = _level(area)
-    rows = fetch(conn, "select a.wave, a.indicator, a.numerator, a.denominator, a.value, a.value_lower, a.value_upper, "
+    rows = fetch(conn, "select a.wave, a.period_start, a.period_end, a.indicator, a.numerator, a.denominator, a.value, a.value_lower, a.value_upper, "
                        "a.previous_wave_value, a.change, a.change_p_value, a.change_significant, a.suppressed, "
                        "c.value as county_value from mart_young_persons_indicators a "
                        "join mart_young_persons_indicators c on c.area_level = 'county' and c.gender = 'All' "
@@ -251,10 +278,11 @@ def young_persons(conn, area, force):
     chart = svg.bar_chart([(r["indicator"], r["value"]) for r in rows if r["indicator"] != "mean_units_per_week"],
                           "Share of pupils (latest wave)", percent=True)
     return Figure("e10-young-persons", "E10", "Young Persons Survey indicators", "mart_young_persons_indicators",
-                  f"wave {rows[0]['wave']}" if rows else "no data", rows, chart if rows else None,
+                  f"wave {rows[0]['wave']} (questionnaires {rows[0]['period_start']} to {rows[0]['period_end']})"
+                  if rows else "no data", rows, chart if rows else None,
                   note="Cells of 1-9 pupils are suppressed, and complementary cells with them so that none can be "
-                       "worked out by subtraction. A change is significant only where the two-proportion test says so "
-                       "at 95% (change_significant); otherwise it is no significant change.")
+                       "worked out by subtraction. A change is significant only where its test says so at 95% "
+                       "(two-proportion z-test; Welch's t-test for mean units); otherwise it is no significant change.")
 
 
 def threat_ranking(conn, area, force):

@@ -4,6 +4,7 @@ header rejected by name; on DuckDB and PostgreSQL, feeding mart_crime_trend."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow.csv as pacsv
 import pytest
 
@@ -11,7 +12,8 @@ from flows.ingest_ho_csp import ingest_ho_csp
 from flows.ingest_reference import ingest_reference
 from tasks.ho_csp.generate import rows_for_year, write_csv, write_workbook
 from tasks.report import FeedFailed
-from tests.conftest import BACKENDS, SAMPLE, SAMPLE_REFERENCE, make_warehouse, query
+from tests.conftest import BACKENDS, SAMPLE, SAMPLE_REFERENCE, assert_parts_add_up, make_warehouse, query
+from tests.integration.test_marts import conditional_poisson_p
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -58,6 +60,22 @@ def test_workbook_and_old_csv_load_with_negative_counts_kept(warehouse, classes,
     trend = dict(query(warehouse["url"], "select financial_year, cast(sum(crimes) as bigint) from mart_crime_trend "
                                          "where source = 'ho_csp' and area_level = 'county' group by 1"))
     assert trend == totals(warehouse["url"])
+    assert assert_parts_add_up(warehouse["url"], "mart_crime_trend", ["crimes"], ["financial_year", "crime_type"],
+                               where="source = 'ho_csp'") > 0
+    # the change from 2018/19 by offence group: the generated rows' sums, tested by scipy with the
+    # county's residents of each year (the reference CSVs) as exposure
+    lookup = pd.read_csv(SAMPLE / "reference" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv")
+    population = pd.read_csv(SAMPLE / "reference" / "lancashire_population_2014_2020.csv")
+    residents = population[population["LSOA Code"].isin(lookup["LSOA11CD"])].groupby("Year")["Population"].sum()
+    sums = pd.DataFrame([(r[0], r[5], r[-1]) for r in y1819 + y1920], columns=["year", "group", "n"]) \
+        .groupby(["group", "year"])["n"].sum().unstack()
+    changes = {r[0]: r[1:] for r in query(warehouse["url"], "select crime_type, previous_crimes_comparable, crimes_comparable, "
+                                          "change_p_value, change_basis from mart_crime_trend where source = 'ho_csp' "
+                                          "and area_level = 'county' and financial_year = '2019/20'")}
+    assert set(changes) == set(sums.index)
+    for group, (before, after) in sums[["2018/19", "2019/20"]].iterrows():
+        p_value = conditional_poisson_p(before, residents[2018], after, residents[2019])
+        assert changes[group] == (before, after, pytest.approx(p_value), "full year"), group
     # E2: each row's count x its offence code's weight, shared within the year
     weight = {c["offence_code"]: c["weight"] for c in classes}
     group = {c["offence_code"]: c["offence_group"] for c in classes}

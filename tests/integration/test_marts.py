@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
 from tasks.police_uk.schema import CURATED_SCHEMA
-from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, query
+from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, assert_parts_add_up, query
 from warehouse.engine import ensure_schema, open_engine
 from warehouse.load import bulk_insert_arrow
 from warehouse.marts import build_marts, build_order, discover_marts
@@ -146,7 +147,8 @@ def test_rates_and_harm_match_a_hand_computed_answer(warehouse_url):
     # 2019/20 holds 3 months (Apr-Jun): rates are annualised (x 12/3) and say so
     assert rates[("authority", "Blackburn with Darwen", "2019/20", "all_crime")] == (3, 3, 2000, pytest.approx(6.0), 2, True)
     assert rates[("authority", "Preston", "2019/20", "all_crime")] == (1, 1, 500, pytest.approx(8.0), 1, True)
-    assert rates[("county", "Lancashire", "2019/20", "all_crime")] == (4, 4, 2500, pytest.approx(6.4), 1, True)
+    # the county, alone at its level, has a rate but no rank
+    assert rates[("county", "Lancashire", "2019/20", "all_crime")] == (4, 4, 2500, pytest.approx(6.4), None, True)
     assert rates[("bcu", "East", "2019/20", "Burglary")] == (3, 3, 2000, pytest.approx(6.0), 1, True)
     # an area missing an LSOA's estimate has no population and no rate, never a partial one
     assert rates[("county", "Lancashire", "2020/21", "all_crime")] == (4, 2, None, None, None, True)
@@ -273,6 +275,47 @@ def test_rates_and_harm_equal_an_independent_pandas_computation(both_loaded, raw
     got = dict(query(url, "select category, harm_share from mart_crime_volume_harm "
                           "where area_level = 'county' and financial_year = '2019/20'"))
     assert got == pytest.approx((harm / harm.sum()).to_dict())
+
+
+STREET_PARTS = [  # mart, values that add up, the keys of a cell besides the area, the levels that add up
+    ("mart_crime_trend", ["crimes"], ["source", "financial_year", "crime_type"], ("bcu", "authority")),
+    ("mart_area_rates", ["count"], ["source", "financial_year", "measure"], ("authority",)),
+    ("mart_harm", ["harm", "crimes"], ["source", "financial_year"], ("bcu", "authority")),
+    ("mart_crime_volume_harm", ["crimes"], ["source", "financial_year", "category"], ("bcu", "authority")),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("mart,values,keys,levels", STREET_PARTS, ids=[p[0] for p in STREET_PARTS])
+def test_every_street_crime_breakdown_adds_up_to_the_county(both_loaded, backend, mart, values, keys, levels):
+    assert assert_parts_add_up(both_loaded[backend]["url"], mart, values, keys, levels) >= 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_police_uk_harm_per_head_and_its_concentration_equal_pandas(both_loaded, raw_street, backend):
+    url = both_loaded[backend]["url"]
+    weights = pd.read_csv(SAMPLE / "reference" / "css_weights_by_policeuk_crime_type.csv").set_index("police_uk_crime_type")
+    crimes = raw_street[raw_street["Crime type"] != "Anti-social behaviour"].copy()
+    crimes["weight"] = crimes["Crime type"].map(weights["median_weight"])
+    population = pd.read_csv(SAMPLE / "reference" / "lancashire_population_2014_2020.csv")
+    lookup = pd.read_csv(SAMPLE / "reference" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv")
+    pop = population[population["Year"] == 2019].merge(lookup, left_on="LSOA Code", right_on="LSOA11CD")
+    residents = pop.groupby("LAD19NM")["Population"].sum()
+    annualised = 12 / raw_street["Month"].nunique()
+    got = {name: rest for name, *rest in query(url, "select area_name, harm, harm_per_1000, crimes, weighted_crimes "
+                                                    "from mart_harm where source = 'police_uk' and area_level = 'authority'")}
+    for name, group in crimes[crimes["authority"] != "unallocated"].groupby("authority"):
+        harm = group["weight"].sum()
+        assert got[name][0] == pytest.approx(harm), name
+        assert got[name][1] == pytest.approx(harm * 1000 * annualised / residents[name]), name
+        assert got[name][2:] == [len(group), int(group["weight"].notna().sum())], name
+    ordered = crimes["weight"].dropna().sort_values(ascending=False).to_numpy()
+    shares = dict(query(url, "select top_volume_percent, harm_share from mart_harm_concentration where source = 'police_uk' "
+                             "and area_level = 'county'"))
+    assert set(shares) == {1, 5, 10, 20, 50}
+    for percent, share in shares.items():
+        top = int(np.ceil(len(ordered) * percent / 100))
+        assert share == pytest.approx(ordered[:top].sum() / ordered.sum()), percent
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -15,7 +15,7 @@ from scipy.stats import binomtest
 from flows.ingest_recorded_crime import ingest_recorded_crime
 from flows.ingest_reference import ingest_reference
 from tasks.sample import SAMPLE_SOURCES
-from tests.conftest import BACKENDS, SAMPLE, SAMPLE_REFERENCE, assert_marts_identical, query
+from tests.conftest import BACKENDS, SAMPLE, SAMPLE_REFERENCE, assert_marts_identical, assert_parts_add_up, query
 from tests.integration.conftest import load_backends
 
 SAMPLE_SOURCE = str(SAMPLE_SOURCES["recorded_crime_source"])
@@ -78,6 +78,33 @@ def test_hate_crime_by_strand_matches_pandas(warehouses, raw, backend):
     assert got == expected
 
 
+PARTS = [  # mart, values that add up, the keys of a cell (besides the area), the levels that must add up
+    ("mart_crime_trend", ["crimes", "crimes_comparable", "previous_crimes_comparable"], ["source", "financial_year", "crime_type"],
+     ("bcu", "authority")),
+    ("mart_area_rates", ["count"], ["source", "financial_year", "measure"], ("authority",)),
+    ("mart_hate_crime", ["crimes"], ["financial_year", "strand"], ("bcu", "authority")),
+    ("mart_domestic_abuse", ["crimes", "domestic_abuse", "alcohol_related"], ["financial_year"], ("bcu", "authority")),
+    ("mart_offence_measures", ["crimes"], ["financial_year", "measure_type", "measure"], ("bcu", "authority")),
+    ("mart_harm", ["harm", "crimes"], ["source", "financial_year"], ("bcu", "authority")),
+    ("mart_crime_volume_harm", ["crimes"], ["source", "financial_year", "category"], ("bcu", "authority")),
+    ("mart_victim_offender_profile", ["people"], ["financial_year", "offence_group", "role", "sex", "age_band"],
+     ("authority",)),
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("mart,values,keys,levels", PARTS, ids=[p[0] for p in PARTS])
+def test_every_area_breakdown_adds_up_to_the_county(warehouses, raw, backend, mart, values, keys, levels):
+    assert assert_parts_add_up(warehouses[backend]["url"], mart, values, keys, levels) >= 1
+    if mart != "mart_domestic_abuse":
+        return
+    # the whole is every crime of the raw extract, the remainder row stated beside the authorities
+    (county, remainder), = query(warehouses[backend]["url"], "select sum(case when area_level = 'county' then crimes end), "
+                                 "sum(case when area_code = 'unallocated' and area_level = 'authority' then crimes end) "
+                                 "from mart_domestic_abuse")
+    assert (int(county), int(remainder)) == (len(raw), int(raw["LAD19NM"].isna().sum()))
+
+
 def test_victim_age_bands_and_the_modal_band_match_pandas(warehouses, raw):
     bands = [(0, 9, "0-9"), (10, 17, "10-17"), (18, 24, "18-24"), (25, 31, "25-31"), (32, 40, "32-40"),
              (41, 52, "41-52"), (53, 200, "53+")]
@@ -86,16 +113,20 @@ def test_victim_age_bands_and_the_modal_band_match_pandas(warehouses, raw):
     band = ages.apply(lambda a: next(label for lo, hi, label in bands if lo <= a <= hi))
     expected = band.value_counts().to_dict()
     expected["Unknown"] = int(victims["victim_age"].isna().sum())
-    got = {b: n for b, n in query(warehouses["duckdb"]["url"], "select age_band, sum(people) from mart_victim_offender_profile "
-                                  "where area_level = 'county' and offence_group = 'All offences' and role = 'victim' "
-                                  "group by age_band")}
+    url = warehouses["duckdb"]["url"]
+    got = dict(query(url, "select age_band, people from mart_victim_offender_profile where area_level = 'county' "
+                          "and offence_group = 'All offences' and role = 'victim' and sex = 'All'"))
     assert got == expected
+    # the sexes add up to the All rows
+    assert dict(query(url, "select age_band, sum(people) from mart_victim_offender_profile where area_level = 'county' "
+                           "and offence_group = 'All offences' and role = 'victim' and sex <> 'All' group by age_band")) == expected
     modal = query(warehouses["duckdb"]["url"], "select distinct age_band from mart_victim_offender_profile where area_level = 'county' "
                                         "and offence_group = 'All offences' and role = 'victim' and is_modal_band")
     assert modal == [(band.value_counts().idxmax(),)]
-    shares = query(warehouses["duckdb"]["url"], "select offence_group, role, sum(share) from mart_victim_offender_profile "
-                                         "where area_level = 'county' group by offence_group, role")
-    assert all(s == pytest.approx(1.0) for _, _, s in shares)
+    shares = query(warehouses["duckdb"]["url"], "select offence_group, role, sex = 'All', sum(share) "
+                                                "from mart_victim_offender_profile where area_level = 'county' "
+                                                "group by offence_group, role, sex = 'All'")
+    assert len(shares) > 2 and all(s == pytest.approx(1.0) for *_, s in shares)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -190,6 +221,8 @@ def test_domestic_abuse_hate_and_profiles_match_a_hand_computed_answer(warehouse
         ("25-40", "F"): (1, pytest.approx(1 / 7), False), ("25-40", "M"): (1, pytest.approx(1 / 7), False),
         ("41+", "M"): (1, pytest.approx(1 / 7), True), ("41+", "U"): (1, pytest.approx(1 / 7), True),
         ("41+", "F"): (1, pytest.approx(1 / 7), True),
+        ("0-9", "All"): (1, pytest.approx(1 / 7), False), ("10-24", "All"): (1, pytest.approx(1 / 7), False),
+        ("25-40", "All"): (2, pytest.approx(2 / 7), False), ("41+", "All"): (3, pytest.approx(3 / 7), True),
     }
 
 
@@ -275,6 +308,32 @@ def test_reloading_the_same_extracts_changes_nothing(warehouses, backend, tmp_pa
     assert query(url, "select count(*) - count(distinct crime_ref) from fact_recorded_crime") == [(0,)]
 
 
+def test_a_reference_recorded_again_in_a_later_month_counts_once_as_its_latest_record(warehouse_url, tmp_path):
+    with zipfile.ZipFile(SAMPLE_SOURCE) as archive:
+        april, may = (pd.read_csv(io.BytesIO(archive.read(f"recorded_crime_{m}.csv")), dtype=str) for m in MONTHS[:2])
+    # 40 of April's crimes are sent again in May's file, reclassified on 15 May as malicious communications (8R)
+    again = april.head(40).assign(ho_offence_code="8R", recorded_date="2019-05-15")
+    folder = tmp_path / "extracts"
+    folder.mkdir()
+    april.to_csv(folder / "recorded_crime_2019-04.csv", index=False)
+    pd.concat([may, again]).to_csv(folder / "recorded_crime_2019-05.csv", index=False)
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=warehouse_url)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
+    ingest_recorded_crime(source=str(folder), **where)
+
+    # pandas on the files as sent: each reference once, its latest month's record
+    sent = pd.concat([april.assign(file_month="2019-04"), may.assign(file_month="2019-05"), again.assign(file_month="2019-05")])
+    counted = sent.sort_values("file_month").drop_duplicates("crime_ref", keep="last")
+    assert len(sent) - len(counted) == 40
+    expected = counted["ho_offence_code"].value_counts().to_dict()
+    got = dict(query(warehouse_url, "select measure, crimes from mart_offence_measures where area_level = 'county' "
+                                    "and measure_type = 'offence_code' and financial_year = '2019/20' and crimes > 0"))
+    assert got == expected
+    (total,), = query(warehouse_url, "select cast(sum(crimes) as bigint) from mart_crime_trend where source = 'force_extract' "
+                                     "and area_level = 'county'")
+    assert total == len(counted)
+
+
 def serious_violence_rules(frame: pd.DataFrame) -> dict[str, pd.Series]:
     """Each serious violence rule's mask over the raw rows, applied with pandas."""
     rules = pd.read_csv(SAMPLE / "reference" / "serious_violence.csv", dtype=str).fillna("")
@@ -349,9 +408,9 @@ def test_domestic_abuse_victim_ages_and_the_sets_the_assessment_profiles(warehou
         expected = ages.apply(lambda a: next(label for lo, hi, label in bands if lo <= a <= hi)).value_counts().to_dict()
         if victims["victim_age"].isna().any():
             expected["Unknown"] = int(victims["victim_age"].isna().sum())
-        got = dict(query(warehouses[backend]["url"], "select age_band, sum(people) from mart_victim_offender_profile "
-                                                      "where area_level = 'county' and role = 'victim' "
-                                                      f"and offence_group = '{name}' group by age_band"))
+        got = dict(query(warehouses[backend]["url"], "select age_band, people from mart_victim_offender_profile "
+                                                      "where area_level = 'county' and role = 'victim' and sex = 'All' "
+                                                      f"and offence_group = '{name}'"))
         assert got == expected, name
 
 

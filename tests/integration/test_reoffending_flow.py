@@ -15,7 +15,7 @@ import pytest
 
 from flows.ingest_moj_reoffending import ingest_moj_reoffending
 from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
-from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, query
+from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, assert_parts_add_up, query
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 SERIES = SAMPLE / "moj_reoffending" / "proven_reoffending_data.csv"  # the real national series, bundled
@@ -128,6 +128,19 @@ def test_cohort_profile_and_reoffence_mix_match_pandas(backend, cohort_extracts)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mart,values,keys", [
+    ("mart_reoffender_profile", ["offenders", "reoffenders"], ["period_type", "period_start", "sex_group", "dimension", "value"]),
+    ("mart_reoffence_mix", ["reoffences"], ["period_type", "period_start", "sex_group", "grouping", "reoffence_group"]),
+])
+def test_the_cohort_marts_bcus_and_authorities_add_up_to_the_county(backend, mart, values, keys):
+    assert assert_parts_add_up(backend["url"], mart, values, keys) > 0
+    # each level states its remainder, zero here: every offender's district has an authority and a BCU
+    remainders = query(backend["url"], f"select area_level, max({values[0]}), count(*) from {mart} "
+                                       "where area_code = 'unallocated' group by area_level order by area_level")
+    county_cells, = query(backend["url"], f"select count(*) from {mart} where area_level = 'county'")
+    assert remainders == [("authority", 0, county_cells[0]), ("bcu", 0, county_cells[0])]
+
+
 def test_reloading_changes_nothing(backend, cohort_extracts):
     content = "select period_start, geography, adult_juvenile, offenders, reoffenders from mart_reoffending_rate"
     cohort_content = "select cohort_start, count(*), count(distinct offender_key) from fact_reoffending_cohort group by 1 order by 1"

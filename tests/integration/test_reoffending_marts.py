@@ -111,7 +111,7 @@ OFFENDERS = [
 
 def cohort_tables() -> dict:
     offenders, reoffences = [], []
-    bcu = {"Preston": "South", "Blackpool": "West"}
+    bcu = {"Preston": "South", "Blackpool": None}  # Blackpool in no BCU: its offenders are the BCU level's remainder
     for i, (area, q, sex, age, groups) in enumerate(OFFENDERS):
         start = QUARTERS[q]
         key = f"P{i:010d}"
@@ -161,3 +161,14 @@ def test_reoffender_profile_and_reoffence_mix_match_a_hand_computed_answer(wareh
     assert mix[("Lancashire", "Burglary")] == (2, 0.25, 2)
     assert mix[("Lancashire", "Drug Offences")] == (1, 0.125, 3) and mix[("Lancashire", "Violence Against the Person")][2] == 3
     assert mix[("Blackpool", "Theft")] == (2, 0.5, 1)
+    # the BCU level: South (Preston) and the remainder (Blackpool) add up to the county; authorities leave none
+    bcus = {r[:3]: r[3:] for r in query(warehouse_url, "select area_level, area_code, area_name, offenders, reoffenders "
+                                        "from mart_reoffender_profile where period_type = 'annual' and sex_group = 'All' "
+                                        "and dimension = 'sex' and value = 'Male' and area_level in ('bcu', 'authority')")}
+    assert bcus == {("bcu", "South", "South"): (4, 3), ("bcu", "unallocated", "Not allocated to a BCU"): (1, 1),
+                    ("authority", "E07000123", "Preston"): (4, 3), ("authority", "E06000009", "Blackpool"): (1, 1),
+                    ("authority", "unallocated", "Not allocated to an authority"): (0, 0)}
+    remainder_mix = dict(query(warehouse_url, "select reoffence_group, reoffences from mart_reoffence_mix "
+                                              "where period_type = 'annual' and sex_group = 'All' and area_code = 'unallocated' "
+                                              "and area_level = 'bcu' and grouping = 'group'"))
+    assert remainder_mix == {"Theft": 2, "Violence Against the Person": 1, "Burglary": 1, "Drug Offences": 0}

@@ -1,6 +1,6 @@
 -- mart_area_rates (E3): crime, ASB, serious violence (force extract, by the configured rules)
 -- and each category per 1,000 residents by area and financial year, ranked within force, source,
--- area level, year and measure (1 = highest rate).
+-- area level, year and measure (1 = highest rate; the county, alone at its level, unranked).
 -- grain: source, force, area_level, area_code, financial_year, measure
 -- depends_on: mart_crime_trend
 -- uses: recorded_crime_areas, area_population
@@ -92,7 +92,8 @@ final as (
         rate_per_1000,
         cast(null as float8) as rate_lower,
         cast(null as float8) as rate_upper,
-        case when rate_per_1000 is not null then
+        -- a county alone in its level has no rank to state
+        case when rate_per_1000 is not null and area_level <> 'county' then
             rank() over (partition by source, force, area_level, financial_year, measure
                          order by rate_per_1000 desc nulls last)
         end as rank

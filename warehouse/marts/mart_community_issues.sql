@@ -7,7 +7,8 @@
 -- ... rank 5 = 1; a category takes its best-ranked mention in each response); rank: by share
 -- within the area (categories among categories, details among details), then by priority_score.
 -- Every issue named anywhere appears in every area (zero where nobody named it); issue_detail is
--- null on category rows. period_start/period_end: the first and last submission counted.
+-- null on category rows. period_start/period_end: the first and last submission counted;
+-- months_covered: the calendar months from the first to the last, both included.
 -- share_lower/share_upper: Wilson 95% interval of share.
 -- Disclosure control (warehouse.disclosure, applied after this SELECT): an area with 1-9
 -- responses publishes no figure; a cell of 1-9 responses publishes no responses, share,
@@ -98,6 +99,13 @@ period as (
     from responses
 ),
 
+coverage as (
+    select period_start, period_end,
+           cast((extract(year from period_end) - extract(year from period_start)) * 12
+                + extract(month from period_end) - extract(month from period_start) + 1 as integer) as months_covered
+    from period
+),
+
 ranked as (
     select
         joined.*,
@@ -109,7 +117,7 @@ ranked as (
 
 final as (
     select
-        area_level, area_code, area_name, p.period_start, p.period_end,
+        area_level, area_code, area_name, p.period_start, p.period_end, p.months_covered,
         case when issue_detail is null then 'category' else 'detail' end as row_type,
         issue_category, issue_detail,
         cast(responses as bigint) as responses,
@@ -122,7 +130,7 @@ final as (
         cast(null as boolean) as suppressed,
         cast(null as text) as suppression
     from ranked
-    cross join period p
+    cross join coverage p
 )
 
 select * from final

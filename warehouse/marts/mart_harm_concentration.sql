@@ -7,6 +7,7 @@
 -- Crimes with a weight, ordered by weight (force extract: each crime's offence-code weight;
 -- police.uk: its type's approximate weight, so the police.uk curve is coarser); the top group is
 -- the ceil(p% x weighted crimes) most harmful. harm_share = their harm / all the area's harm.
+-- months_covered: months of the year the source holds (12 = full year; is_part_year otherwise).
 with
 
 weighted as (
@@ -28,6 +29,14 @@ ordered as (
     from weighted
 ),
 
+coverage as (
+    select source, force, fy_start, cast(count(distinct month) as integer) as months_covered
+    from (select 'force_extract' as source, force, fy_start, month from recorded_crime_areas
+          union all
+          select 'police_uk', force, fy_start, month from street_crime_areas) m
+    group by source, force, fy_start
+),
+
 percents as (
     select * from (values (1), (5), (10), (20), (50)) as p (top_volume_percent)
 ),
@@ -36,7 +45,8 @@ final as (
     select
         o.source, o.force, o.area_level, o.area_code, o.area_name,
         cast(o.fy_start as text) || '/' || right(cast(o.fy_start + 1 as text), 2) as financial_year,
-        o.fy_start as financial_year_start, p.top_volume_percent,
+        o.fy_start as financial_year_start, c.months_covered, c.months_covered < 12 as is_part_year,
+        p.top_volume_percent,
         cast(max(o.weighted_crimes) as bigint) as weighted_crimes,
         cast(count(*) as bigint) as crimes_in_top,
         sum(o.weight) as harm_in_top,
@@ -44,7 +54,9 @@ final as (
         case when max(o.total_harm) > 0 then sum(o.weight) / max(o.total_harm) end as harm_share
     from ordered o
     join percents p on o.position <= ceil(o.weighted_crimes * p.top_volume_percent / 100.0)
-    group by o.source, o.force, o.area_level, o.area_code, o.area_name, o.fy_start, p.top_volume_percent
+    join coverage c on c.source = o.source and c.force = o.force and c.fy_start = o.fy_start
+    group by o.source, o.force, o.area_level, o.area_code, o.area_name, o.fy_start, c.months_covered,
+             p.top_volume_percent
 )
 
 select * from final

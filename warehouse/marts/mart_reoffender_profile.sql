@@ -3,55 +3,29 @@
 -- each authority, per quarterly cohort and per financial year of cohorts; for all offenders
 -- (sex_group 'All') and for each sex apart (half of female reoffenders aged 32+, ...).
 -- grain: period_type, period_start, area_level, area_name, sex_group, dimension, value
+-- uses: reoffending_cohort_areas
 -- feeds: reoffending_cohort, reference
 -- Age bands come from ref_age_bands (band_set 'reoffender'; by default 10-17, 18-24, 25-31,
 -- 32-40, 41+). share = the value's reoffenders / all reoffenders in the area and period;
 -- proportion_reoffending = its reoffenders / its offenders. quarters_covered says how many
 -- quarterly cohorts a financial year holds (is_part_year below 4). Wilson 95% intervals:
 -- proportion_lower/_upper and share_lower/_upper. total_reoffenders: all reoffenders in the area
--- and period (the share's denominator).
+-- and period (the share's denominator). Each level has its remainder row (area_code 'unallocated',
+-- zero where every offender is allocated), so a level's areas add up to the county.
 with
-
-force_areas as (
-    select distinct authority_code, force_area_name from dim_geography
-),
-
-offenders as (
-    select c.*, f.force_area_name,
-           case when extract(month from c.cohort_start) >= 4
-                then cast(extract(year from c.cohort_start) as integer)
-                else cast(extract(year from c.cohort_start) as integer) - 1
-           end as fy_start
-    from fact_reoffending_cohort c
-    left join force_areas f on f.authority_code = c.authority_code
-),
 
 bands as (
     select label, min_age, max_age from ref_age_bands where band_set = 'reoffender'
 ),
 
-periods as (
-    select 'quarterly' as period_type, cohort_start as period_start, cohort_end as period_end,
-           cast(cohort_start as text) as cohort_period, offenders.*
-    from offenders
-    union all
-    select 'annual', make_date(fy_start, 4, 1), make_date(fy_start + 1, 3, 31),
-           cast(fy_start as text) || '/' || right(cast(fy_start + 1 as text), 2), offenders.*
-    from offenders
+areas as (
+    select * from reoffending_cohort_areas
 ),
 
 coverage as (
     select period_type, period_start, count(distinct cohort_start) as quarters_covered
-    from periods
+    from areas
     group by period_type, period_start
-),
-
-areas as (
-    select periods.*, 'county' as area_level, force_area_name as area_name from periods where force_area_name is not null
-    union all
-    select periods.*, 'bcu', bcu from periods where bcu is not null
-    union all
-    select periods.*, 'authority', authority_name from periods
 ),
 
 -- every profile for all offenders, and again for each sex (female reoffenders by age band, ...)
@@ -74,19 +48,40 @@ dimensions as (
     select a.*, 'youth', case when is_youth then 'Youth (10-17)' else 'Adult (18+)' end from sexes a
 ),
 
-counted as (
-    select period_type, period_start, period_end, cohort_period, area_level, area_name, sex_group, dimension, value,
-           count(*) as offenders, cast(sum(case when reoffended then 1 else 0 end) as bigint) as reoffenders
+observed as (
+    select period_type, period_start, period_end, cohort_period, area_level, area_code, area_name, sex_group, dimension,
+           value, count(*) as offenders, cast(sum(case when reoffended then 1 else 0 end) as bigint) as reoffenders
     from dimensions
-    group by period_type, period_start, period_end, cohort_period, area_level, area_name, sex_group, dimension, value
+    group by period_type, period_start, period_end, cohort_period, area_level, area_code, area_name, sex_group, dimension,
+             value
+),
+
+-- the remainder rows stated at zero wherever the county has the cell and nobody is unallocated
+remainders as (
+    select c.period_type, c.period_start, c.period_end, c.cohort_period, r.area_level, 'unallocated' as area_code,
+           r.area_name, c.sex_group, c.dimension, c.value, cast(0 as bigint) as offenders, cast(0 as bigint) as reoffenders
+    from observed c
+    cross join (values ('bcu', 'Not allocated to a BCU'), ('authority', 'Not allocated to an authority'))
+        as r (area_level, area_name)
+    where c.area_level = 'county'
+      and not exists (select 1 from observed o
+                      where o.area_level = r.area_level and o.area_code = 'unallocated' and o.period_type = c.period_type
+                        and o.period_start = c.period_start and o.sex_group = c.sex_group
+                        and o.dimension = c.dimension and o.value = c.value)
+),
+
+counted as (
+    select * from observed
+    union all
+    select * from remainders
 ),
 
 final as (
     select
         c.cohort_period, c.period_type, c.period_start, c.period_end, v.quarters_covered,
         c.period_type = 'annual' and v.quarters_covered < 4 as is_part_year,
-        c.area_level, c.area_name, c.sex_group, c.dimension, c.value, c.offenders, c.reoffenders,
-        cast(c.reoffenders as float8) / c.offenders as proportion_reoffending,
+        c.area_level, c.area_code, c.area_name, c.sex_group, c.dimension, c.value, c.offenders, c.reoffenders,
+        case when c.offenders > 0 then cast(c.reoffenders as float8) / c.offenders end as proportion_reoffending,
         cast(null as float8) as proportion_lower,
         cast(null as float8) as proportion_upper,
         cast(sum(c.reoffenders) over (partition by c.period_type, c.period_start, c.area_level, c.area_name, c.sex_group, c.dimension)

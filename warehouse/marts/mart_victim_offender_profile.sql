@@ -8,7 +8,10 @@
 -- feeds: recorded_crime, reference
 -- People with neither age nor sex recorded (crimes against society or business, unknown
 -- suspects) are left out; a missing age is the band 'Unknown', never a guess. Crimes are
--- counted by the force extract's counting rule; authorities include the remainder row.
+-- counted by the force extract's counting rule; authorities include the remainder row. sex is
+-- the recorded sex (F, M, U, 'Unknown' where not recorded) or 'All', the sum of the sexes.
+-- share: of the offence group and role's people (the sexes' shares add to 1, as the 'All' rows'
+-- do); is_modal_band: the band with most people of every sex (Unknown never modal).
 -- share_lower/share_upper: Wilson 95% interval of share.
 with
 
@@ -63,8 +66,11 @@ banded as (
     left join bands b on g.age between b.min_age and b.max_age
 ),
 
+-- each band for both sexes together as well ('All'), so a reader never adds the sexes up
 area_rows as (
     select * from banded
+    union all
+    select force, area_level, area_code, area_name, fy_start, offence_group, role, 'All', age, age_band from banded
 ),
 
 counts as (
@@ -78,12 +84,14 @@ band_totals as (
            rank() over (partition by force, area_level, area_code, fy_start, offence_group, role
                         order by case when age_band = 'Unknown' then -1 else sum(people) end desc) as band_rank
     from counts
+    where sex <> 'All'
     group by force, area_level, area_code, fy_start, offence_group, role, age_band
 ),
 
 role_totals as (
     select force, area_level, area_code, fy_start, offence_group, role, sum(people) as role_people
     from counts
+    where sex <> 'All'
     group by force, area_level, area_code, fy_start, offence_group, role
 ),
 

@@ -1,5 +1,7 @@
 -- mart_young_persons_indicators (E10): the Trading Standards Young Persons Survey indicators by
--- wave, area and gender, with the previous wave's value and the change.
+-- wave, area and gender, with the previous wave's value and the change. period_start/period_end:
+-- the wave's first and last completed questionnaire; months_covered: the months between, both
+-- included.
 -- grain: wave, area_level, area_name, gender, indicator
 -- feeds: trading_standards, reference
 -- Areas: county (every authority), lancashire_12 (the two-tier county's districts, without the
@@ -118,8 +120,11 @@ cells as (
 ),
 
 waves as (
-    select wave, lag(wave) over (order by wave) as previous_wave
-    from (select distinct wave from responses) w
+    select wave, lag(wave) over (order by wave) as previous_wave, period_start, period_end,
+           cast((extract(year from period_end) - extract(year from period_start)) * 12
+                + extract(month from period_end) - extract(month from period_start) + 1 as integer) as months_covered
+    from (select wave, min(completed_on) as period_start, max(completed_on) as period_end
+          from responses group by wave) w
 ),
 
 areas as (
@@ -140,7 +145,7 @@ indicators as (
 ),
 
 grid as (
-    select w.wave, w.previous_wave, a.area_level, a.area_name, g.gender, i.indicator,
+    select w.wave, w.previous_wave, w.period_start, w.period_end, w.months_covered, a.area_level, a.area_name, g.gender, i.indicator,
            coalesce(c.numerator, 0) as numerator, coalesce(c.denominator, 0) as denominator, c.squares
     from waves w
     cross join areas a
@@ -153,7 +158,7 @@ grid as (
 
 final as (
     select
-        wave, previous_wave, area_level, area_name, gender, indicator,
+        wave, previous_wave, period_start, period_end, months_covered, area_level, area_name, gender, indicator,
         numerator, denominator,
         case when denominator > 0 then cast(numerator as float8) / denominator end as value,
         -- the sample standard deviation of the answers, for the mean's interval and test
