@@ -140,7 +140,13 @@ def test_rates_and_harm_match_a_hand_computed_answer(warehouse_url):
         bulk_insert_arrow(conn, "fact_street_crime", fact_rows(FIXTURE), CURATED_SCHEMA.names)
     load_fixture_reference(engine)
     build_marts(engine)
+    with engine.connect() as conn:  # no force extract: Figure 1 falls back to police.uk, and says so
+        from tasks.evidence import figures
+
+        fallback = figures.volume_harm(conn, None, "lancashire")
     engine.dispose()
+    assert {"Burglary", "Robbery"} <= {r["category"] for r in fallback.rows}
+    assert "police.uk street crime" in fallback.note and "the force extract is not loaded" in fallback.note
     rates = {r[:4]: r[4:] for r in query(warehouse_url, "select area_level, area_name, financial_year, measure, count, "
                                                          "located_count, population, rate_per_1000, rank, is_annualised "
                                                          "from mart_area_rates")}
@@ -367,6 +373,34 @@ def test_every_mart_declares_its_grain_and_a_broken_grain_fails_the_build_by_nam
     engine.dispose()
 
 
+def load_two_forces_extract_and_reoffending(engine) -> None:
+    """Force extract rows (domestic abuse: Preston 2 of 4, Blackburn with Darwen 1 of 4, Allerdale 4
+    of 4) and MoJ reoffending for an authority of each force."""
+    from tasks.recorded_crime.schema import CURATED_SCHEMA as EXTRACT_SCHEMA
+    from tasks.reoffending.moj_checks import TABLES_SCHEMA
+    from tests.integration.test_reoffending_marts import tool_rows
+
+    areas = {"Preston": ("lancashire", "E07000123", "South", "E23000003", "Lancashire", 2),
+             "Blackburn with Darwen": ("lancashire", "E06000008", "East", "E23000003", "Lancashire", 1),
+             "Allerdale": ("cumbria", "E07000026", None, "E23000002", "Cumbria", 4)}
+    rows = []
+    for name, (force, code, bcu, pfa_code, pfa, abused) in areas.items():
+        for i in range(4):
+            rows.append({c: None for c in EXTRACT_SCHEMA.names} | {
+                "force": force, "crime_ref": f"{force[:2].upper()}-{len(rows):08d}", "month": dt.date(2019, 4, 1),
+                "recorded_date": dt.date(2019, 4, 2), "authority_code": code, "authority_name": name, "bcu": bcu,
+                "force_area_code": pfa_code, "force_area_name": pfa, "has_location": True, "out_of_area": False,
+                "ho_offence_code": "8N", "offence_group": "Violence against the person", "weight": 112.0,
+                "is_domestic_abuse": i < abused, "is_alcohol_related": False, "is_knife_crime": False, "is_online": False,
+                "is_hate_crime": False, "is_serious_violence": False, "source_row": len(rows) + 1,
+                "source_sha256": "f" * 64, "run_id": "r"})
+    moj = [r for r in tool_rows() if r["geography"] == "Preston"]
+    moj += [r | {"geography": "Allerdale", "authority_code": "E07000026"} for r in moj]
+    with engine.begin() as conn:
+        bulk_insert_arrow(conn, "fact_recorded_crime", pa.Table.from_pylist(rows, schema=EXTRACT_SCHEMA), EXTRACT_SCHEMA.names)
+        bulk_insert_arrow(conn, "fact_moj_reoffending", pa.Table.from_pylist(moj, schema=TABLES_SCHEMA), TABLES_SCHEMA.names)
+
+
 def test_two_forces_rank_and_share_within_their_own_force(warehouse_url):
     """A warehouse holding two forces (as after --force all): ranks restart per force, and the
     report's figures read the partnership's force only."""
@@ -388,19 +422,52 @@ def test_two_forces_rank_and_share_within_their_own_force(warehouse_url):
                                            "force_area_code": "E23000002", "force_area_name": "Cumbria", "force": "cumbria",
                                            "bcu": None, "geography_vintage": "test", **lineage}])
     insert_rows(engine, "ref_population", [{"year": 2019, "lsoa_code": "E01019000", "population": 100, **lineage}])
+    load_two_forces_extract_and_reoffending(engine)
     build_marts(engine)
     ranks = {r[:2]: r[2] for r in query(warehouse_url, "select force, area_name, rank from mart_area_rates where "
                                                        "area_level = 'authority' and measure = 'all_crime' "
-                                                       "and financial_year = '2019/20'")}
+                                                       "and financial_year = '2019/20' and source = 'police_uk'")}
     # Allerdale's rate (far the highest) does not push Lancashire's authorities down
     assert ranks[("cumbria", "Allerdale")] == 1
     assert ranks[("lancashire", "Preston")] == 1 and ranks[("lancashire", "Blackburn with Darwen")] == 2
     counties = dict(query(warehouse_url, "select force, sum(crimes) from mart_crime_trend where area_level = 'county' "
-                                         "group by force"))
+                                         "and source = 'police_uk' group by force"))
     assert counties == {"lancashire": 8, "cumbria": 24}
     with engine.connect() as conn:
         rows = figures.rates(conn, None, "lancashire").rows
         trend_rows = figures.trend(conn, None, "lancashire").rows
-    engine.dispose()
     assert {r["area_name"] for r in rows} == {"Lancashire", "Blackburn with Darwen", "Preston", "Not allocated to an authority"}
     assert sum(r["crimes"] for r in trend_rows) == 4  # Lancashire's 2020/21 crimes, not Cumbria's
+    # domestic abuse shares and harm per head rank within each force too
+    da = {r[:2]: r[2:] for r in query(warehouse_url, "select force, area_name, domestic_abuse_share, share_rank "
+                                                     "from mart_domestic_abuse where area_level = 'authority' "
+                                                     "and area_code <> 'unallocated'")}
+    assert da == {("lancashire", "Preston"): (0.5, 1), ("lancashire", "Blackburn with Darwen"): (0.25, 2),
+                  ("cumbria", "Allerdale"): (1.0, 1)}
+    harm_ranks = {r[:2]: r[2] for r in query(warehouse_url, "select force, area_name, rank from mart_harm where source = "
+                                                            "'police_uk' and area_level = 'authority' and rank is not null "
+                                                            "and financial_year = '2019/20'")}
+    assert harm_ranks[("cumbria", "Allerdale")] == 1
+    assert sorted(v for k, v in harm_ranks.items() if k[0] == "lancashire") == [1, 2]
+    # the report's domestic abuse and reoffending figures are the partnership's force alone
+    with engine.connect() as conn:
+        da_rows = figures.domestic_abuse(conn, None, "lancashire").rows
+        reoffending_rows = figures.reoffending_rate(conn, None, "lancashire").rows
+        harm_figure = figures.volume_harm(conn, None, "lancashire")
+        cumbria_harm = figures.volume_harm(conn, None, "cumbria")
+        trend_window = figures.trend(conn, None, "lancashire").window
+    engine.dispose()
+    # Figure 1 uses the offence-coded extract where it is loaded, and says which it used
+    assert {r["category"] for r in harm_figure.rows} == {"Violence against the person"}
+    assert "force extract" in harm_figure.note and "Home Office offence code" in harm_figure.note
+    assert harm_figure.window == "financial year 2019/20 (part year: 1 of 12 months)"
+    # Cumbria's extract is loaded too; a force with only police.uk falls back, as the hand test below shows
+    assert "force extract" in cumbria_harm.note
+    # the window says which year the table shows and that it is a part year
+    assert trend_window.startswith("financial years 2019/20 to 2020/21; the table: ")
+    assert "police_uk 2020/21 (part year: 2 of 12 months)" in trend_window
+    assert {r["area_name"] for r in da_rows} == {"Lancashire", "Blackburn with Darwen", "Preston",
+                                                 "Not allocated to an authority"}
+    assert {r["geography"] for r in reoffending_rows} == {"Lancashire"}
+    assert query(warehouse_url, "select count(distinct geography) from mart_reoffending_rate "
+                                "where geography_level = 'force_area'") == [(2,)]
