@@ -37,7 +37,7 @@ def table_descriptions() -> dict[str, str]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.startswith("--"):
                 break
-            if not line.startswith(("-- feeds:", "-- depends_on:", "-- uses:")):
+            if not line.startswith("-- feeds:"):
                 header.append(line[2:].strip())
         found[path.stem] = " ".join(header).split(": ", 1)[-1] if header else None
     return found

@@ -84,13 +84,12 @@ def split_statements(sql: str) -> list[str]:
 
 def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
     """Create every table in ddl/ that does not exist yet, in file order, in one transaction
-    (and, on PostgreSQL, its partition indexes in ddl/postgresql/, and let the analyst role read
-    the analyst tables)."""
+    (then the engine's own in ddl/<engine>/: PostgreSQL's partition indexes, the shared SQL
+    functions), and let the analyst role read the analyst tables."""
     from warehouse.roles import grant_analyst_reads
 
-    files = sorted(DDL_DIR.glob("*.sql"))
-    if engine.dialect.name == "postgresql":
-        files += sorted((DDL_DIR / "postgresql").glob("*.sql"))
+    # then the engine's own: PostgreSQL's partition indexes, each engine's functions
+    files = sorted(DDL_DIR.glob("*.sql")) + sorted((DDL_DIR / engine.dialect.name).glob("*.sql"))
     with engine.begin() as conn:
         for path in files:
             for statement in split_statements(path.read_text(encoding="utf-8")):

@@ -2,10 +2,10 @@
 
 Each file is one SELECT (import CTEs first, `select * from final` last) with header comments:
   -- grain: source, force, ...  (the columns that identify a row; checked unique after each build)
-  -- depends_on: other_mart     (built first)
-  -- uses: street_crime_areas   (a shared model in marts/shared/, injected as a CTE: the counting
-                                 rules and the area fan-out are written once)
   -- feeds: police_uk_street    (rebuilt when that feed loads)
+What a mart reads is found in its SQL, never declared: another mart it selects from is built
+first, and a shared model of marts/shared/ it selects from (with the shared models that one
+reads) is injected as a CTE, so the counting rules and the area fan-out are written once.
 After its SELECT, a mart's statistics and disclosure control are finished in Python
 (`warehouse.finishing`): intervals, tests, secondary suppression.
 """
@@ -55,13 +55,40 @@ def _header_list(sql: str, key: str) -> tuple[str, ...]:
     return tuple(x.strip() for line in found for x in line.split(",") if x.strip())
 
 
+def read_names(sql: str) -> set[str]:
+    """The names a SELECT reads from (after from or join), comments left out."""
+    code = re.sub(r"--[^\n]*", "", sql)
+    return set(re.findall(r"\b(?:from|join)\s+([a-z_][a-z0-9_]*)", code, flags=re.I))
+
+
+def shared_models_read(names: set[str], shared: dict[str, str]) -> tuple[str, ...]:
+    """The shared models among names and those they read, each after the ones it reads."""
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise ValueError(f"shared models read each other in a cycle: {' -> '.join(path + (name,))}")
+        if name not in order:
+            for upstream in sorted(read_names(shared[name]) & set(shared) - {name}):
+                visit(upstream, path + (name,))
+            order.append(name)
+
+    for name in sorted(names & set(shared)):
+        visit(name, ())
+    return tuple(order)
+
+
 def discover_marts(folder: Path = MARTS_DIR) -> dict[str, Mart]:
-    """Every mart SQL file by name."""
+    """Every mart SQL file by name, with the marts and shared models its SQL reads."""
+    shared = {p.stem: p.read_text(encoding="utf-8") for p in sorted((folder / "shared").glob("*.sql"))}
+    sqls = {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.sql"))}
     marts = {}
-    for path in sorted(folder.glob("*.sql")):
-        sql = path.read_text(encoding="utf-8")
-        marts[path.stem] = Mart(path.stem, sql, _header_list(sql, "depends_on"), _header_list(sql, "feeds"),
-                                _header_list(sql, "grain"), _header_list(sql, "uses"))
+    for name, sql in sqls.items():
+        if re.search(r"^--\s*(depends_on|uses):", sql, flags=re.M):
+            raise ValueError(f"{name}: what a mart reads comes from its SQL; drop its depends_on/uses header")
+        reads = read_names(sql)
+        marts[name] = Mart(name, sql, tuple(sorted(reads & set(sqls) - {name})), _header_list(sql, "feeds"),
+                           _header_list(sql, "grain"), shared_models_read(reads, shared))
     return marts
 
 

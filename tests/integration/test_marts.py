@@ -184,16 +184,36 @@ def test_rates_and_harm_match_a_hand_computed_answer(warehouse_url):
         assert sum(r[3] or 0 for r in rows) == pytest.approx(1.0)
 
 
-def test_marts_rebuild_only_what_a_feed_changes_in_dependency_order(tmp_path):
+def test_marts_rebuild_only_what_a_feed_changes_in_the_order_their_sql_reads_each_other(tmp_path):
     (tmp_path / "a.sql").write_text("-- feeds: x\nselect 1 as v")
-    (tmp_path / "b.sql").write_text("-- depends_on: a\nselect * from a")
+    (tmp_path / "b.sql").write_text("-- a comment naming c is not a read: from c\nselect * from a")
     (tmp_path / "c.sql").write_text("-- feeds: y\nselect 2 as v")
-    (tmp_path / "d.sql").write_text("-- depends_on: a\n-- feeds: z\nselect * from a")
+    (tmp_path / "d.sql").write_text("-- feeds: z\nwith\n\nfinal as (select a.v from b join a on true)\n\nselect * from final")
     marts = discover_marts(tmp_path)
+    assert (marts["b"].depends_on, marts["d"].depends_on) == (("a",), ("a", "b"))
     assert build_order(marts, ["x"]) == ["a", "b", "d"]
     assert build_order(marts, ["y"]) == ["c"]
-    assert build_order(marts, ["z"]) == ["a", "d"]
+    assert build_order(marts, ["z"]) == ["a", "b", "d"]
     assert build_order(marts) == ["a", "b", "c", "d"]
+
+
+def test_a_mart_gets_the_shared_models_its_sql_reads_each_after_those_it_reads(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "rows.sql").write_text("select 1 as v")
+    (shared / "totals.sql").write_text("-- reads rows\nselect sum(v) as v from rows")
+    (shared / "unused.sql").write_text("select 3 as v")
+    (tmp_path / "m.sql").write_text("-- grain: v\nwith\n\nfinal as (select * from totals)\n\nselect * from final")
+    mart = discover_marts(tmp_path)["m"]
+    assert mart.uses == ("rows", "totals")
+    engine = open_engine(f"duckdb:///{tmp_path / 'shared.duckdb'}")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text(mart.select(shared))).all() == [(1,)]
+    engine.dispose()
+    # the old declarations are refused rather than left to drift from the SQL
+    (tmp_path / "old.sql").write_text("-- depends_on: m\nselect * from m")
+    with pytest.raises(ValueError, match="old: what a mart reads comes from its SQL"):
+        discover_marts(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -471,3 +491,13 @@ def test_two_forces_rank_and_share_within_their_own_force(warehouse_url):
     assert {r["geography"] for r in reoffending_rows} == {"Lancashire"}
     assert query(warehouse_url, "select count(distinct geography) from mart_reoffending_rate "
                                 "where geography_level = 'force_area'") == [(2,)]
+
+
+def test_the_financial_year_functions_agree_on_both_warehouses(warehouse_url):
+    engine = open_engine(warehouse_url)
+    ensure_schema(engine)
+    ensure_schema(engine)  # created again over themselves on every load, never in the way
+    engine.dispose()
+    got = query(warehouse_url, "select csp_fy_start(cast('2020-03-31' as date)), csp_fy_start(cast('2020-04-01' as date)), "
+                               "csp_fy_start(cast('2000-01-15' as date)), csp_financial_year(2019), csp_financial_year(1999)")
+    assert got == [(2019, 2020, 1999, "2019/20", "1999/00")]

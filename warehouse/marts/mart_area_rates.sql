@@ -2,8 +2,6 @@
 -- and each category per 1,000 residents by area and financial year, ranked within force, source,
 -- area level, year and measure (1 = highest rate; the county, alone at its level, unranked).
 -- grain: source, force, area_level, area_code, financial_year, measure
--- depends_on: mart_crime_trend
--- uses: recorded_crime_areas, area_population
 -- feeds: reference, recorded_crime
 -- count: every crime in the area under the source's counting rule (the county's includes its
 -- remainder). located_count: those allocated to an authority of the area; the rate is on this

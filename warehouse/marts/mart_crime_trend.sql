@@ -3,7 +3,6 @@
 -- extract by HO offence group ('Unclassified' where the code is not in the classification), the
 -- Home Office CSP tables by their published offence group.
 -- grain: source, force, area_level, area_code, financial_year, crime_type
--- uses: street_crime_areas, recorded_crime_areas, ho_csp_areas, area_population
 -- feeds: police_uk_street, recorded_crime, ho_csp, reference
 -- Counting rules (one per source, see the shared models): police.uk one Crime ID per force per
 -- month, ASB rows as rows; the force extract one crime reference; the HO tables their published
@@ -123,7 +122,7 @@ final as (
         cur.area_level,
         cur.area_code,
         cur.area_name,
-        cast(cur.fy_start as text) || '/' || right(cast(cur.fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(cur.fy_start) as financial_year,
         cur.fy_start as financial_year_start,
         cur.months_covered,
         cur.months_covered < 12 as is_part_year,

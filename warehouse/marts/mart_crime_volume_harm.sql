@@ -1,8 +1,6 @@
 -- mart_crime_volume_harm (E2, the assessment's Figure 1): each category's share of crime
 -- count beside its share of harm (count x Crime Severity Score weight), by area and year.
 -- grain: source, force, area_level, area_code, financial_year, classification, category
--- depends_on: mart_crime_trend
--- uses: recorded_crime_areas, ho_csp_areas
 -- feeds: reference, recorded_crime, ho_csp
 -- police.uk types use the approximate type-level weights (ref_css_weights_policeuk); ASB is
 -- not a crime and carries no harm, so it is left out of both shares. The force extract uses

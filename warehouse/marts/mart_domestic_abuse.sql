@@ -1,7 +1,6 @@
 -- mart_domestic_abuse (E4): domestic abuse as a share of all recorded crime, the share of it
 -- that is alcohol-related, and the share of its victims who are male, by area and year.
 -- grain: force, area_level, area_code, financial_year
--- uses: recorded_crime_areas, recorded_crime_calendar, recorded_crime_area_list
 -- feeds: recorded_crime
 -- Crimes are counted by the force extract's counting rule (one crime reference); areas include
 -- the remainder rows (area_code 'unallocated'). Victim shares are of domestic abuse crimes with a
@@ -57,7 +56,7 @@ shares as (
 final as (
     select
         force, area_level, area_code, area_name,
-        cast(fy_start as text) || '/' || right(cast(fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(fy_start) as financial_year,
         fy_start as financial_year_start, months_covered, months_covered < 12 as is_part_year,
         crimes, domestic_abuse, domestic_abuse_share,
         cast(null as float8) as domestic_abuse_share_lower, cast(null as float8) as domestic_abuse_share_upper,

@@ -1,7 +1,6 @@
 -- mart_harm (E2 beside E3): harm per head, the Crime Severity Score of an area's crimes per 1,000
 -- residents, by source, area and financial year, ranked among a force's authorities.
 -- grain: source, force, area_level, area_code, financial_year
--- uses: street_crime_areas, recorded_crime_areas, area_population
 -- feeds: police_uk_street, recorded_crime, reference
 -- harm: the sum of each crime's weight (force extract: its Home Office offence code's weight;
 -- police.uk: the approximate weight of its crime type, ref_css_weights_policeuk; ASB carries none).
@@ -63,7 +62,7 @@ located as (
 final as (
     select
         s.source, s.force, s.area_level, s.area_code, s.area_name,
-        cast(s.fy_start as text) || '/' || right(cast(s.fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(s.fy_start) as financial_year,
         s.fy_start as financial_year_start, v.months_covered, v.months_covered < 12 as is_annualised,
         cast(s.crimes as bigint) as crimes, cast(s.weighted_crimes as bigint) as weighted_crimes,
         cast(s.crimes - s.weighted_crimes as bigint) as unweighted_crimes, s.harm,

@@ -2,7 +2,6 @@
 -- the share of an area's harm in its most harmful 1%, 5%, 10%, 20% and 50% of crimes, by
 -- source, area and financial year.
 -- grain: source, force, area_level, area_code, financial_year, top_volume_percent
--- uses: street_crime_areas, recorded_crime_areas
 -- feeds: police_uk_street, recorded_crime, reference
 -- Crimes with a weight, ordered by weight (force extract: each crime's offence-code weight;
 -- police.uk: its type's approximate weight, so the police.uk curve is coarser); the top group is
@@ -44,7 +43,7 @@ percents as (
 final as (
     select
         o.source, o.force, o.area_level, o.area_code, o.area_name,
-        cast(o.fy_start as text) || '/' || right(cast(o.fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(o.fy_start) as financial_year,
         o.fy_start as financial_year_start, c.months_covered, c.months_covered < 12 as is_part_year,
         p.top_volume_percent,
         cast(max(o.weighted_crimes) as bigint) as weighted_crimes,

@@ -2,7 +2,6 @@
 -- year like for like. A crime with two strands counts once under each strand and once under
 -- 'All strands'.
 -- grain: force, area_level, area_code, financial_year, strand
--- uses: recorded_crime_areas, recorded_crime_calendar, recorded_crime_area_list, area_population
 -- feeds: recorded_crime, reference
 -- Crimes are counted by the force extract's counting rule; areas include the remainder rows.
 -- months_covered: months of the year the extract holds. The change compares only the months both
@@ -74,7 +73,7 @@ filled as (
 final as (
     select
         cur.force, cur.area_level, cur.area_code, cur.area_name,
-        cast(cur.fy_start as text) || '/' || right(cast(cur.fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(cur.fy_start) as financial_year,
         cur.fy_start as financial_year_start, cur.months_covered, cur.months_covered < 12 as is_part_year,
         cur.strand, cur.crimes,
         prev.crimes as previous_year_crimes,

@@ -4,7 +4,6 @@
 -- financial year, with their share of all crime, rate per 1,000 residents and the change from the
 -- previous year like for like.
 -- grain: force, area_level, area_code, financial_year, measure_type, measure
--- uses: recorded_crime_areas, recorded_crime_calendar, recorded_crime_area_list, area_population
 -- feeds: recorded_crime, reference
 -- measure_type: 'offence_subgroup' (e.g. Violence with injury = assault with injury, Stalking
 -- and harassment, Domestic burglary = residential burglary, Rape, Homicide), 'offence_code' (HO
@@ -131,7 +130,7 @@ located as (
 final as (
     select
         f.force, f.area_level, f.area_code, f.area_name,
-        cast(f.fy_start as text) || '/' || right(cast(f.fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(f.fy_start) as financial_year,
         f.fy_start as financial_year_start, f.months_covered, f.months_covered < 12 as is_part_year,
         f.measure_type, f.measure, f.measure_label, f.crimes, f.all_crimes,
         case when f.all_crimes > 0 then cast(f.crimes as float8) / f.all_crimes end as share,

@@ -2,7 +2,6 @@
 -- local cohort, for the county, each BCU and each authority, per quarterly cohort and per
 -- financial year of cohorts.
 -- grain: period_type, period_start, area_level, area_name, sex_group, reoffence_group
--- uses: reoffending_cohort_areas
 -- feeds: reoffending_cohort, reference
 -- reoffences: the offence groups listed for the area's reoffenders (one per listed group);
 -- share: of all listed in the area, period and sex group (total_reoffences), with its Wilson

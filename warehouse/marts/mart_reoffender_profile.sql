@@ -3,7 +3,6 @@
 -- each authority, per quarterly cohort and per financial year of cohorts; for all offenders
 -- (sex_group 'All') and for each sex apart (half of female reoffenders aged 32+, ...).
 -- grain: period_type, period_start, area_level, area_name, sex_group, dimension, value
--- uses: reoffending_cohort_areas
 -- feeds: reoffending_cohort, reference
 -- Age bands come from ref_age_bands (band_set 'reoffender'; by default 10-17, 18-24, 25-31,
 -- 32-40, 41+). share = the value's reoffenders / all reoffenders in the area and period;

@@ -99,10 +99,7 @@ with_all as (
 quarters as (
     select
         with_all.*,
-        case when extract(month from period_start) >= 4
-             then cast(extract(year from period_start) as integer)
-             else cast(extract(year from period_start) as integer) - 1
-        end as fy_start
+        csp_fy_start(period_start) as fy_start
     from with_all
     where period_type = 'quarterly'
 ),

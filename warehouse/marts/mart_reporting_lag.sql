@@ -2,7 +2,6 @@
 -- by area, financial year of recording and offence category, in bands; the share of historic
 -- reports (recorded a year or more after the offence) is the assessment's "fewer historic reports".
 -- grain: force, area_level, area_code, financial_year, category_type, category, lag_band
--- uses: recorded_crime_areas, recorded_crime_calendar
 -- feeds: recorded_crime
 -- category_type: 'all' ('All offences'), 'offence_group' or 'offence_subgroup' (Rape among them).
 -- lag_band: 'Under 1 month' (0-30 days), '1-12 months' (31-364 days), '1-5 years' (365-1,824
@@ -70,7 +69,7 @@ counts as (
 final as (
     select
         c.force, c.area_level, c.area_code, c.area_name,
-        cast(c.fy_start as text) || '/' || right(cast(c.fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(c.fy_start) as financial_year,
         c.fy_start as financial_year_start, v.months_covered, v.months_covered < 12 as is_part_year,
         c.category_type, c.category, b.lag_band, b.band_order,
         cast(coalesce(n.crimes, 0) as bigint) as crimes,

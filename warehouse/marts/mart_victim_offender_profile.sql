@@ -4,7 +4,6 @@
 -- offence group, 'All offences', or one of the sets the assessment profiles across groups:
 -- 'Domestic abuse', 'Rape', 'Knife crime', 'Homicide' (a crime can be in a group and in sets).
 -- grain: force, area_level, area_code, financial_year, offence_group, role, sex, age_band
--- uses: recorded_crime_areas, recorded_crime_calendar
 -- feeds: recorded_crime, reference
 -- People with neither age nor sex recorded (crimes against society or business, unknown
 -- suspects) are left out; a missing age is the band 'Unknown', never a guess. Crimes are
@@ -98,7 +97,7 @@ role_totals as (
 final as (
     select
         c.force, c.area_level, c.area_code, c.area_name,
-        cast(c.fy_start as text) || '/' || right(cast(c.fy_start + 1 as text), 2) as financial_year,
+        csp_financial_year(c.fy_start) as financial_year,
         c.fy_start as financial_year_start, v.months_covered, v.months_covered < 12 as is_part_year, c.offence_group, c.role, c.sex, c.age_band, c.people,
         cast(c.people as float8) / r.role_people as share,
         r.role_people,

@@ -13,8 +13,7 @@ latest as (
 
 counted as (
     select latest.*,
-           case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
-                else cast(extract(year from month) as integer) - 1 end as fy_start
+           csp_fy_start(month) as fy_start
     from latest
     where record_rank = 1
 ),

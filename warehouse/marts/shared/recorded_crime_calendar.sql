@@ -2,7 +2,7 @@
 -- the financial year's months_covered and what a like-for-like change may compare: previous_month
 -- (the same month a year earlier, when the extract holds it), comparable_months (how many of the
 -- year's months have one; null when none) and change_basis ('full year', or the months compared,
--- e.g. 'Apr, May, Jun, Jul of both years'). Reads recorded_crime_areas (use it first).
+-- e.g. 'Apr, May, Jun, Jul of both years'). Reads recorded_crime_areas.
 with
 
 months as (

@@ -11,10 +11,7 @@ force_areas as (
 
 offenders as (
     select c.*, f.force_area_code, f.force_area_name,
-           case when extract(month from c.cohort_start) >= 4
-                then cast(extract(year from c.cohort_start) as integer)
-                else cast(extract(year from c.cohort_start) as integer) - 1
-           end as fy_start
+           csp_fy_start(c.cohort_start) as fy_start
     from fact_reoffending_cohort c
     left join force_areas f on f.authority_code = c.authority_code
 ),
@@ -25,7 +22,7 @@ periods as (
     from offenders
     union all
     select 'annual', make_date(fy_start, 4, 1), make_date(fy_start + 1, 3, 31),
-           cast(fy_start as text) || '/' || right(cast(fy_start + 1 as text), 2), offenders.*
+           csp_financial_year(fy_start), offenders.*
     from offenders
 ),
 

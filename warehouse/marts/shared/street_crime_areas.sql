@@ -9,8 +9,7 @@ with
 counted as (
     select force, force_area_code, force_area_name, month, crime_type, is_asb, out_of_area,
            authority_code, authority_name, bcu, lsoa_code,
-           case when extract(month from month) >= 4 then cast(extract(year from month) as integer)
-                else cast(extract(year from month) as integer) - 1 end as fy_start
+           csp_fy_start(month) as fy_start
     from fact_street_crime
     where is_asb or crime_id_occurrence = 1
 ),
