@@ -66,11 +66,10 @@ def load_suite_spec(dataset: str, stage: str) -> dict:
 def _batch_definition():
     """One ephemeral GX context and whole-dataframe batch definition per process."""
     import great_expectations as gx  # costs seconds: imported only when validating
-    from great_expectations.execution_engine import pandas_execution_engine
 
-    # GX fingerprints every in-memory batch (hash_pandas_object + md5) unless it exceeds this
-    # size; we never use the fingerprint and it cost 90% of a validation (0.2 s per 170k rows).
-    pandas_execution_engine.HASH_THRESHOLD = 0
+    from tasks import gx_shims
+
+    gx_shims.apply()
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
