@@ -45,6 +45,7 @@ class ReadFile:
     outcome: FileOutcome
     ctx: FileContext
     raw: pa.Table
+    faults: pa.Table  # rows with the wrong number of fields or a number that does not parse
 
 
 def land_and_read(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Settings, run_id: str,
@@ -62,9 +63,9 @@ def land_and_read(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Sett
         if loaded is not None and loaded.get((period, outcome.partition_key)) == landed.sha256:
             outcome.status = "unchanged"
             return outcome, None
-        raw = stages.read_file(feed, landed)
-        outcome.rows_in = raw.num_rows
-        return outcome, ReadFile(mf, outcome, FileContext(mf.force, mf.month, landed.sha256, run_id, extras), raw)
+        raw, faults = stages.read_file(feed, landed)
+        outcome.rows_in = raw.num_rows + faults.num_rows
+        return outcome, ReadFile(mf, outcome, FileContext(mf.force, mf.month, landed.sha256, run_id, extras), raw, faults)
     except (FileRejected, SourceError) as exc:
         return rejected(settings, outcome, exc)
 
@@ -120,7 +121,7 @@ def to_lake(feed: MonthlyFeed, read: ReadFile, curated: pa.Table, bad: pa.Table,
             settings: Settings) -> list[PartitionLoad]:
     """Quarantine rows, the file's counts and its staged lake files; the loads that publish them."""
     mf, outcome = read.mf, read.outcome
-    quarantined = feed.quarantine(bad, read.ctx)
+    quarantined = feed.quarantine(with_faults(bad, read.faults, feed.keeps_raw_text), read.ctx)
     outcome.rows_curated, outcome.rows_quarantined = curated.num_rows, quarantined.num_rows
     outcome.quarantine_by_rule = rule_counts(quarantined)
     outcome.message = feed.describe(curated)
@@ -133,6 +134,19 @@ def to_lake(feed: MonthlyFeed, read: ReadFile, curated: pa.Table, bad: pa.Table,
         PartitionLoad(feed.quarantine_table, feed.quarantine_schema.names, quarantined.num_rows,
                       {"force": mf.force, "file_month": mf.month}, parquet=quarantine_path),
     ]
+
+
+def with_faults(bad: pa.Table, faults: pa.Table, keep_text: bool) -> pa.Table:
+    """The raw suite's held-back rows and the reader's faulty rows as one table: a faulty row has
+    no values, only its data row number, rule and (unless the file carries personal data) its text."""
+    bad = bad.append_column("raw_text", pa.nulls(bad.num_rows, pa.string()))
+    if faults.num_rows == 0:
+        return bad
+    columns = {f.name: pa.nulls(faults.num_rows, f.type) for f in bad.schema}
+    columns |= {"source_row": faults["source_row"], "rule": faults["rule"]}
+    if keep_text:
+        columns["raw_text"] = faults["raw_text"]
+    return pa.concat_tables([bad, pa.table(columns, schema=bad.schema)])
 
 
 def prepare_batch(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings, run_id: str,

@@ -50,12 +50,13 @@ class MonthlyFeed:
     quarantine_table: str
     curated_schema: pa.Schema
     quarantine_schema: pa.Schema
-    read: Callable[[Any, str], pa.Table]                                 # landed path, source name
+    read: Callable[[Any, str], tuple[pa.Table, pa.Table]]                # landed path, name -> rows, row faults
     check_raw: Callable[[pa.Table, dt.date, str], tuple[pa.Table, pa.Table, SuiteOutcome]]
     conform: Callable[[pa.Table, FileContext], pa.Table]
     check_curated: Callable[[pa.Table, dt.date, str], SuiteOutcome]
     quarantine: Callable[[pa.Table, FileContext], pa.Table]
     describe: Callable[[pa.Table], str]
+    keeps_raw_text: bool = True  # a faulty row's text is quarantined, unless the file carries personal data
 
 
 def find_month_files(source, name: re.Pattern[str], force: str | None,

@@ -69,8 +69,8 @@ def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[st
 
 
 @task(name="read", cache_policy=NO_CACHE)
-def read_file(feed: MonthlyFeed, landed: landing.LandedFile) -> pa.Table:
-    """Landed bytes -> Arrow with the feed's declared schema."""
+def read_file(feed: MonthlyFeed, landed: landing.LandedFile) -> tuple[pa.Table, pa.Table]:
+    """Landed bytes -> Arrow with the feed's declared schema, and the rows at fault."""
     return feed.read(landed.path, landed.source_name)
 
 

@@ -32,6 +32,7 @@ def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_
         **{SNAKE[c]: bad.column(c) for c in RAW_COLUMNS},
         "source_row": bad.column("source_row"),
         "rule": bad.column("rule"),
+        "raw_text": bad.column("raw_text"),
         "source_sha256": pa.array([sha256] * n, pa.string()),
         "run_id": pa.array([run_id] * n, pa.string()),
     }

@@ -6,10 +6,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
-from tasks.csv_read import read_csv
+from tasks.csv_read import read_csv_rows
 from tasks.feed import MonthFile, find_month_files
 from tasks.police_uk.schema import RAW_SCHEMA
 from tasks.sources import Source
@@ -22,7 +21,7 @@ def find_street_files(source: Source, force: str | None, months: tuple[dt.date, 
     return find_month_files(source, STREET_FILE, force, months)
 
 
-def read_street(path: Path, source_name: str) -> pa.Table:
-    """A landed street file -> Arrow (declared schema) plus `source_row`, its 1-based data row number."""
-    table = read_csv(path, RAW_SCHEMA, source_name)
-    return table.append_column("source_row", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32)))
+def read_street(path: Path, source_name: str) -> tuple[pa.Table, pa.Table]:
+    """A landed street file -> (Arrow rows of the declared schema plus `source_row`, their 1-based
+    data row number; the rows with the wrong number of fields or a number that does not parse)."""
+    return read_csv_rows(path, RAW_SCHEMA, source_name)

@@ -60,6 +60,7 @@ QUARANTINE_SCHEMA = pa.schema(
     + [
         ("source_row", pa.int32()),
         ("rule", pa.string()),
+        ("raw_text", pa.string()),
         ("source_sha256", pa.string()),
         ("run_id", pa.string()),
     ]

@@ -43,6 +43,7 @@ def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_
         **{c: bad.column(c) for c in RAW_SCHEMA.names},
         "source_row": bad.column("source_row"),
         "rule": bad.column("rule"),
+        "raw_text": bad.column("raw_text"),
         "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
         "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }

@@ -35,6 +35,7 @@ def make_feed(known_codes: list[str]) -> MonthlyFeed:
         check_curated=checks.check_curated,
         quarantine=quarantine,
         describe=describe,
+        keeps_raw_text=False,  # a row's text holds officer_notes and other personal data
     )
 
 

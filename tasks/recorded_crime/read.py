@@ -6,10 +6,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 
-from tasks.csv_read import read_csv
+from tasks.csv_read import read_csv_rows
 from tasks.feed import MonthFile, find_month_files
 from tasks.recorded_crime.schema import HEADER, RAW_SCHEMA
 from tasks.sources import Source
@@ -22,7 +21,7 @@ def find_extracts(source: Source, force: str, months: tuple[dt.date, dt.date] | 
     return find_month_files(source, EXTRACT_FILE, None, months, default_force=force)
 
 
-def read_extract(path: Path, source_name: str) -> pa.Table:
-    """A landed extract -> Arrow (personal data and free text left unread) plus `source_row`."""
-    table = read_csv(path, RAW_SCHEMA, source_name, header=HEADER)
-    return table.append_column("source_row", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int32)))
+def read_extract(path: Path, source_name: str) -> tuple[pa.Table, pa.Table]:
+    """A landed extract -> (Arrow rows, personal data and free text left unread, plus `source_row`;
+    the rows with the wrong number of fields or a number that does not parse)."""
+    return read_csv_rows(path, RAW_SCHEMA, source_name, header=HEADER)

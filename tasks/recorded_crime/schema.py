@@ -64,5 +64,6 @@ CURATED_SCHEMA = pa.schema([
 QUARANTINE_SCHEMA = pa.schema(
     [("file_month", pa.date32()), ("force", pa.string())]
     + list(RAW_SCHEMA)
-    + [("source_row", pa.int32()), ("rule", pa.string()), ("source_sha256", pa.string()), ("run_id", pa.string())]
+    + [("source_row", pa.int32()), ("rule", pa.string()), ("raw_text", pa.string()), ("source_sha256", pa.string()),
+       ("run_id", pa.string())]
 )

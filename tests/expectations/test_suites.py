@@ -33,7 +33,9 @@ def real_month(tmp_path_factory):
     path = tmp_path_factory.mktemp("m") / "2020-01-lancashire-street.csv"
     with zipfile.ZipFile(SAMPLE_ZIP) as archive:
         path.write_bytes(archive.read("2020-01/2020-01-lancashire-street.csv"))
-    return read_street(path, path.name)
+    table, faults = read_street(path, path.name)
+    assert faults.num_rows == 0
+    return table
 
 
 def test_a_real_month_passes_the_raw_suite(real_month):

@@ -195,6 +195,32 @@ def test_bad_rows_go_to_quarantine_with_their_rule(loaded, tmp_path):
     assert fact_counts(loaded["url"]) == raw_counts()
 
 
+def test_one_malformed_row_or_unparseable_number_is_quarantined_and_the_month_loads(loaded, tmp_path):
+    def edits(rows):
+        rows[9] = rows[9][:5]                  # data row 10: 5 of its 12 fields
+        rows[19][5] = "fifty-three"            # data row 20: a latitude that is not a number
+        rows[29] = rows[29] + ["stray"]        # data row 30: a 13th field
+
+    _, header, rows = edit_rows("2019-12", edits)
+    path = write_csv(tmp_path / "2019-12-lancashire-street.csv", header, rows)
+    lines = path.read_bytes().decode().split("\r\n")
+    ingest_police_uk(source=str(path), **loaded["where"])
+    got = query(loaded["url"], "select source_row, rule, raw_text, crime_type from quarantine_street_crime "
+                               "order by source_row")
+    assert got == [(10, "malformed_row", lines[10], None), (20, "unparseable_number", lines[20], None),
+                   (30, "malformed_row", lines[30], None)]
+    (status, rows_in, curated, quarantined), = query(
+        loaded["url"], "select status, rows_in, rows_curated, rows_quarantined from etl_load_log "
+                       "where period = '2019-12' order by finished_at desc limit 1")
+    assert (status, rows_in, curated, quarantined) == ("loaded", 14748, 14745, 3)
+    # the row numbers of the rows around them are the file's own
+    assert query(loaded["url"], "select min(source_row), max(source_row), count(*) from fact_street_crime "
+                                "where month = '2019-12-01' and source_row between 9 and 11") == [(9, 11, 2)]
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12", **loaded["where"])  # the clean file replaces it
+    assert query(loaded["url"], "select count(*) from quarantine_street_crime") == [(0,)]
+    assert fact_counts(loaded["url"]) == raw_counts()
+
+
 def test_an_unseen_outcome_is_a_warning_not_a_rejection(loaded, tmp_path):
     with zipfile.ZipFile(SAMPLE_ZIP) as archive:
         text = archive.read("2020-03/2020-03-lancashire-street.csv").decode()

@@ -94,17 +94,21 @@ def test_bad_rows_are_quarantined_with_their_rule_and_the_rest_load(loaded, tmp_
     rows[4][col["knife_flag"]] = "yes"                                  # knife_flag_y_or_n
     rows[5][col["victim_age"]] = "140"                                  # victim_age_0_to_110
     rows[6][col["hate_crime_strand"]] = "Race;Football"                 # hate_crime_strand_known
+    rows[7] = rows[7][:-2]                                               # malformed_row: two fields short
+    notes = rows[7][col["officer_notes"] - 2]
     path = tmp_path / "recorded_crime_2019-05.csv"
     with open(path, "w", newline="") as out:
         csv.writer(out).writerows([header, *rows])
     ingest_recorded_crime(source=str(path), **loaded["where"])
-    got = dict(query(loaded["url"], "select source_row, rule from quarantine_recorded_crime"))
-    assert got == {1: "recorded_date_in_file_month", 2: "crime_ref_unique", 3: "crime_ref_unique",
-                   4: "offence_not_after_recorded", 5: "knife_flag_y_or_n", 6: "victim_age_0_to_110",
-                   7: "hate_crime_strand_known"}
+    got = {r[0]: r[1:] for r in query(loaded["url"], "select source_row, rule, raw_text from quarantine_recorded_crime")}
+    assert got == {1: ("recorded_date_in_file_month", None), 2: ("crime_ref_unique", None), 3: ("crime_ref_unique", None),
+                   4: ("offence_not_after_recorded", None), 5: ("knife_flag_y_or_n", None), 6: ("victim_age_0_to_110", None),
+                   7: ("hate_crime_strand_known", None), 8: ("malformed_row", None)}
+    # the malformed row's text holds officer notes: only its number is kept, nowhere its words
+    assert notes and not query(loaded["url"], "select count(*) from quarantine_recorded_crime where raw_text is not null")[0][0]
     (rows_in, curated, quarantined), = query(loaded["url"], "select rows_in, rows_curated, rows_quarantined from etl_load_log "
                                                             "where period = '2019-05' order by finished_at desc limit 1")
-    assert (rows_in, curated, quarantined) == (len(rows), len(rows) - 7, 7)
+    assert (rows_in, curated, quarantined) == (len(rows), len(rows) - 8, 8)
     ingest_recorded_crime(source=SAMPLE_SOURCE, months="2019-05", **loaded["where"])   # the clean extract replaces it
     assert query(loaded["url"], "select count(*) from quarantine_recorded_crime") == [(0,)]
 

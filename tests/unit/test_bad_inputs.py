@@ -35,14 +35,16 @@ def check():
         return make_check_raw([r["offence_code"] for r in csv.DictReader(handle)])
 
 
-def load(tmp_path, data: bytes | str, check):
-    """Read and check a file's bytes: (good, bad) or FileRejected."""
+def load(tmp_path, data: bytes | str, check, faults_expected: int = 0):
+    """Read and check a file's bytes: (good, bad) or FileRejected; rows the reader held back
+    (faults) must number faults_expected."""
     path = tmp_path / "recorded_crime_2019-06.csv"
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    table = read_extract(path, path.name)
+    table, faults = read_extract(path, path.name)
+    assert faults.num_rows == faults_expected, faults.to_pylist()
     good, bad, _ = check(table, MONTH, path.name)
     assert good.num_rows + bad.num_rows == table.num_rows
-    return good, bad
+    return (good, bad, faults) if faults_expected else (good, bad)
 
 
 def edit_row(text: str, row: int, column: str, value: str) -> str:
@@ -73,9 +75,8 @@ REJECTED = {
     "reordered columns": (lambda t: header_edit(t, "victim_age,victim_sex", "victim_sex,victim_age"), "out of order"),
     "empty file": (lambda t: "", r"missing columns \['crime_ref'"),
     "cp1252 text": (lambda t: edit_row(t, 3, "victim_sex", "F\xe9").encode("cp1252"), "unreadable"),
-    "truncated last row": (lambda t: t.rstrip("\n").rsplit(",", 5)[0] + "\n", "unreadable"),
-    "too many fields": (lambda t: t.replace("\n", ",extra\n", 3).replace(",extra\n", "\n", 2), "unreadable"),
-    "unbalanced quotes": (lambda t: edit_row(t, 5, "crime_ref", "LC-1").replace("LC-1", '"LC-1', 1), "unreadable"),
+    "truncated last row": (lambda t: t.rstrip("\n").rsplit(",", 5)[0] + "\n", r"truncated: its last row \(data row 300\)"),
+    "truncated mid-row": (lambda t: t.rstrip("\n").rsplit(",", 5)[0], "truncated"),
     "header only": (lambda t: t.split("\n", 1)[0] + "\n", "raw suite failed"),
 }
 
@@ -104,6 +105,19 @@ def test_a_bad_value_quarantines_its_row_under_the_rule_and_the_rest_load(tmp_pa
     good, bad = load(tmp_path, edit_row(good_text, 7, column, value), check)
     assert bad.num_rows == 1 and good.num_rows == 299
     assert rule in bad["rule"][0].as_py().split(";") and bad["source_row"][0].as_py() == 7
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_held_back_by_number_without_its_text(tmp_path, good_text, check):
+    lines = edit_row(good_text, 5, "crime_ref", "LC-1").replace("LC-1", '"LC-1', 1).split("\n")  # row 5: a quote left open
+    lines[2] += ",extra"                      # data row 2: one field too many
+    lines[40] = lines[40].rsplit(",", 3)[0]   # data row 40: three too few
+    good, bad, faults = load(tmp_path, "\n".join(lines), check, faults_expected=3)
+    assert good.num_rows + bad.num_rows == 297
+    assert faults.select(["source_row", "rule"]).to_pylist() == [
+        {"source_row": n, "rule": "malformed_row"} for n in (2, 5, 40)]
+    # the rows around them keep their own numbers
+    assert 1 in good["source_row"].to_pylist() and 3 in good["source_row"].to_pylist()
+    assert 2 not in good["source_row"].to_pylist()
 
 
 def test_duplicate_keys_hold_back_every_copy(tmp_path, good_text, check):

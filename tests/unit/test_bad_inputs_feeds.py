@@ -41,7 +41,8 @@ def check_street(tmp_path, data: str | bytes):
     """Read and run the raw suite on a street file's bytes: (good, bad), balanced."""
     path = tmp_path / STREET_NAME
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    table = STREET.read(path, path.name)
+    table, faults = STREET.read(path, path.name)
+    assert faults.num_rows == 0
     good, bad, _ = STREET.check_raw(table, MONTH, path.name)
     assert good.num_rows + bad.num_rows == table.num_rows == 500
     return good, bad

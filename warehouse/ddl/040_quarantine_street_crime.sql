@@ -15,7 +15,10 @@ create table if not exists quarantine_street_crime (
     context text,
     source_row integer not null,
     rule text not null,
+    raw_text text,
     source_sha256 text not null,
     run_id text not null
 );
-comment on table quarantine_street_crime is 'One row per street row held back by the raw suite, with its original values and every rule it broke.';
+-- warehouses made before raw_text existed gain it here
+alter table quarantine_street_crime add column if not exists raw_text text;
+comment on table quarantine_street_crime is 'One row per street row held back: by the raw suite, with its original values and every rule it broke; or as read (malformed_row, unparseable_number), with its data row number and its text in raw_text.';

@@ -58,7 +58,10 @@ create table if not exists quarantine_recorded_crime (
     suspect_sex text,
     source_row integer not null,
     rule text not null,
+    raw_text text,
     source_sha256 text not null,
     run_id text not null
 );
-comment on table quarantine_recorded_crime is 'One row per extract row held back by the raw suite: the values read (never officer_notes), every rule broken.';
+-- warehouses made before raw_text existed gain it here
+alter table quarantine_recorded_crime add column if not exists raw_text text;
+comment on table quarantine_recorded_crime is 'One row per extract row held back: by the raw suite, the values read (never officer_notes), every rule broken; or as read (malformed_row, unparseable_number), its data row number only (raw_text stays null: the line holds personal data).';
