@@ -2,7 +2,7 @@
 # environment (.venv for the demo, .venv-test for the tests), built on first use.
 PYTHON ?= python3
 # Two xdist workers, a test module per worker (module fixtures load a warehouse once).
-PYTEST = .venv-test/bin/pytest -n 2 --dist loadfile
+PYTEST = .venv-test/bin/pytest -n 2 --dist loadfile --durations=25
 
 .PHONY: demo test test-quick bench clean chromium
 

@@ -68,5 +68,11 @@ def setup_roles(conn: sa.Connection, loader: str, analyst: str) -> list[str]:
         conn.execute(sa.text(f"revoke all on {identifier(table)} from {identifier(analyst)}"))
         if analyst_readable(table):
             conn.execute(sa.text(f"grant select on {identifier(table)} to {identifier(analyst)}"))
+    # the loader replaces the shared SQL functions (csp_fy_start, ...) on each load: it owns them too
+    functions = conn.execute(sa.text(
+        "select p.proname, pg_get_function_identity_arguments(p.oid) from pg_proc p "
+        "join pg_namespace n on n.oid = p.pronamespace where n.nspname = current_schema() and p.proname like 'csp\\_%'")).all()
+    for name, arguments in functions:
+        conn.execute(sa.text(f"alter function {identifier(name)}({arguments}) owner to {identifier(loader)}"))
     done.append(f"schema {schema}: {loader} owns and writes, {analyst} reads facts, dimensions, reference tables and marts")
     return done

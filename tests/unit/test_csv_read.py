@@ -13,7 +13,8 @@ ROW = "abc,2020-01,Lancashire Constabulary,Lancashire Constabulary,-2.45,53.76,O
 def test_bom_and_crlf_are_accepted_and_empty_fields_are_null(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes(("\ufeff" + HEADER + "\r\n" + ROW + "\r\n" + ",2020-01,L,L,,,No Location,,,Anti-social behaviour,,\r\n").encode())
-    table = read_street(path, "f.csv")
+    table, faults = read_street(path, "f.csv")
+    assert faults.num_rows == 0
     assert table.column_names == RAW_COLUMNS + ["source_row"]
     assert table.column("Latitude").to_pylist() == [53.76, None]
     assert table.column("Crime ID").to_pylist() == ["abc", None]
@@ -38,8 +39,20 @@ def test_reordered_columns_are_rejected(tmp_path):
         read_street(path, "f.csv")
 
 
-def test_a_coordinate_that_is_not_a_number_rejects_the_file_naming_the_value(tmp_path):
+def test_a_coordinate_that_is_not_a_number_holds_back_its_row_with_its_text(tmp_path):
     path = tmp_path / "f.csv"
-    path.write_text(HEADER + "\n" + ROW.replace("53.76", "fifty-three") + "\n")
-    with pytest.raises(FileRejected, match="fifty-three"):
-        read_street(path, "f.csv")
+    bad = ROW.replace("53.76", "fifty-three")
+    path.write_text(HEADER + "\n" + ROW + "\n" + bad + "\n" + ROW + "\n")
+    table, faults = read_street(path, "f.csv")
+    assert table.column("source_row").to_pylist() == [1, 3] and table.column("Latitude").to_pylist() == [53.76, 53.76]
+    assert faults.to_pylist() == [{"source_row": 2, "rule": "unparseable_number", "raw_text": bad}]
+
+
+def test_a_file_whose_only_fault_rejects_it_is_still_rejected_by_feeds_that_reject_whole(tmp_path):
+    from tasks.csv_read import read_csv
+    from tasks.police_uk.schema import RAW_SCHEMA
+
+    path = tmp_path / "f.csv"
+    path.write_text(HEADER + "\n" + ROW + "\n" + ROW.replace("53.76", "fifty-three") + "\n")
+    with pytest.raises(FileRejected, match=r"1 bad rows: data row 2 \(unparseable_number\)"):
+        read_csv(path, RAW_SCHEMA, "f.csv")
