@@ -79,7 +79,7 @@ def run_child(p: dict) -> dict:
     if p["kind"] == "generate":
         import pyarrow.parquet as pq
 
-        from tasks.police_uk.national import months_back, national_archive
+        from synth.police_uk_national import months_back, national_archive
 
         with with_flows(out):
             load_reference(out, f"duckdb:///{out / 'ref.duckdb'}")

@@ -26,7 +26,7 @@ from harness import REPO, floor, report, run_child, timed_flow  # noqa: E402
 
 def generate(folder: Path, rows: int, months: int) -> list[Path]:
     """Realistic street files, cached by size so repeated runs measure the same bytes."""
-    from tasks.police_uk.generate import generate_months
+    from synth.police_uk import generate_months
 
     done = folder / "done.json"
     if done.exists() and json.loads(done.read_text()) == {"rows": rows, "months": months}:

@@ -22,7 +22,7 @@ from harness import REPO, floor, report, run_child, timed_flow  # noqa: E402
 
 def generate(folder: Path, months: int, rows: int) -> list[Path]:
     """A generated year of extracts, cached by size."""
-    from tasks.recorded_crime.generate import generate_year, lancashire_lsoas
+    from synth.recorded_crime import generate_year, lancashire_lsoas
 
     done = folder / "done.json"
     if done.exists() and json.loads(done.read_text()) == {"months": months, "rows": rows}:

@@ -28,7 +28,7 @@ def lancashire_dim() -> pa.Table:
 
 def generator_wards():
     """The ITK generator's ward list (ward_code, ward_name, authority_name, population)."""
-    from tasks.itk.generate import lancashire_wards
+    from synth.itk import lancashire_wards
 
     return lancashire_wards(REFERENCE)
 

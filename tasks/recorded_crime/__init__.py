@@ -1,1 +1,1 @@
-"""The constabulary's offence-coded crime extract: schema, read, checks, conform and generate."""
+"""The constabulary's offence-coded crime extract: schema, read, checks and conform (its generator is synth/recorded_crime.py)."""

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from tasks.reoffending import cohort, moj, moj_checks
-from tasks.reoffending.generate import cohort_rows, write_csv
+from synth.reoffending import cohort_rows, write_csv
 from tests.expectations.test_survey_suites import with_values
 from tests.survey_fixtures import generator_wards
 
@@ -20,7 +20,7 @@ START = dt.date(2019, 4, 1)
 
 @pytest.fixture(scope="module")
 def districts():
-    from tasks.young_persons.generate import district_populations
+    from synth.young_persons import district_populations
 
     return district_populations(generator_wards())
 

@@ -17,7 +17,7 @@ WAVES = ["2015-16", "2017-18", "2019-20"]
 @pytest.fixture(scope="session")
 def itk_exports(tmp_path_factory) -> list[Path]:
     """Three cumulative exports of 3,000 responses by the last, 1% of rows broken, some edited later."""
-    from tasks.itk.generate import generate_exports
+    from synth.itk import generate_exports
 
     return generate_exports(tmp_path_factory.mktemp("exports"), ITK_DATES, 3000, generator_wards(), seed=11, bad_rate=0.01)
 
@@ -25,7 +25,7 @@ def itk_exports(tmp_path_factory) -> list[Path]:
 @pytest.fixture(scope="session")
 def survey_waves(tmp_path_factory) -> list[Path]:
     """Three waves of 1,500 pupils, 2% of rows with one rule broken."""
-    from tasks.young_persons.generate import district_populations, generate_waves
+    from synth.young_persons import district_populations, generate_waves
 
     return generate_waves(tmp_path_factory.mktemp("waves"), WAVES, 1500,
                           district_populations(generator_wards()), seed=21, bad_rate=0.02)
@@ -67,8 +67,8 @@ def load_backends(tmp_path_factory, name: str, load) -> Lazy:
 @pytest.fixture(scope="session")
 def cohort_extracts(tmp_path_factory) -> list[Path]:
     """A year of quarterly cohort extracts (Apr 2019 to Jan 2020), 800 offenders each, 2% broken."""
-    from tasks.reoffending.generate import generate_cohorts
-    from tasks.young_persons.generate import district_populations
+    from synth.reoffending import generate_cohorts
+    from synth.young_persons import district_populations
 
     return generate_cohorts(tmp_path_factory.mktemp("cohorts"), dt.date(2019, 4, 1), 4, 800,
                             district_populations(generator_wards()), seed=31, bad_rate=0.02)

@@ -10,7 +10,7 @@ import pytest
 
 from flows.ingest_ho_csp import ingest_ho_csp
 from flows.ingest_reference import ingest_reference
-from tasks.ho_csp.generate import rows_for_year, write_csv, write_workbook
+from synth.ho_csp import rows_for_year, write_csv, write_workbook
 from tasks.report import FeedFailed
 from tests.conftest import BACKENDS, SAMPLE, SAMPLE_REFERENCE, assert_parts_add_up, make_warehouse, query
 from tests.integration.test_marts import conditional_poisson_p

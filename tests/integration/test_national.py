@@ -15,7 +15,7 @@ import pytest
 
 from flows.ingest_police_uk import ingest_police_uk
 from flows.ingest_reference import ingest_reference
-from tasks.police_uk.national import months_back, national_archive
+from synth.police_uk_national import months_back, national_archive
 from tests.conftest import query
 
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.national]

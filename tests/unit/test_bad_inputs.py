@@ -11,7 +11,7 @@ import pytest
 
 from tasks.errors import FileRejected
 from tasks.recorded_crime.checks import make_check_raw
-from tasks.recorded_crime.generate import extract_month, lancashire_lsoas, write_extract
+from synth.recorded_crime import extract_month, lancashire_lsoas, write_extract
 from tasks.recorded_crime.read import read_extract
 from tests.conftest import SAMPLE
 

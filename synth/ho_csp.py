@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.recorded_crime.generate import AUTHORITY_RATE, OFFENCE_MIX
+from synth.recorded_crime import AUTHORITY_RATE, OFFENCE_MIX
 
 NEW = ["Financial Year", "Financial Quarter", "Force Name", "CSP Name", "Offence Description", "Offence Group",
        "Offence Subgroup", "Offence Code", "Number of Offences"]

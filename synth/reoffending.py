@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tasks.recorded_crime.generate import AUTHORITY_RATE
+from synth.recorded_crime import AUTHORITY_RATE
 from tasks.reoffending.cohort import ETHNIC_GROUPS, HEADER, INDEX_OFFENCE_GROUPS, REOFFENCE_GROUPS
 from tasks.reoffending.cohorts import add_months, cohort_label
 from tasks.reoffending.moj import LAYOUTS

@@ -3,7 +3,7 @@ in the published layout (YYYY-MM/YYYY-MM-<force>-street.csv), in a folder or a z
 
 Each force's rows per month follow its population (the Metropolitan Police's files are the
 largest, City of London's the smallest) with a few per cent of month-to-month noise; each file
-has the real files' quirks (see generate.py) and falls in the force's own LSOAs from
+has the real files' quirks (see synth/police_uk.py) and falls in the force's own LSOAs from
 dim_geography, with a few rows in a neighbouring force's. Line endings alternate LF and CRLF.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tasks.police_uk.generate import street_csv_bytes, street_month
+from synth.police_uk import street_csv_bytes, street_month
 
 # Resident population (millions, mid-2019, rounded) of each police force area: the volume weights.
 FORCE_POPULATION = {

@@ -2,7 +2,8 @@
 
 Lancashire scale: about 140,000 crimes a year across the 14 authorities, weighted by population
 and by each authority's crime rate (Blackpool highest). Offence mix, domestic abuse (~14% of
-crime, mostly violence and harassment, a quarter or more alcohol-related), hate crime strands,
+crime, mostly violence and harassment, a quarter or more alcohol-related; its share highest in
+Blackpool and lowest in Pendle, as the assessment found), hate crime strands,
 knife and online flags, victim and suspect ages and sexes in plausible proportions.
 `officer_notes` carries made-up personal details, so tests can prove they never leave landing.
 """
@@ -36,6 +37,13 @@ AUTHORITY_RATE = {  # crimes per 1,000 relative to the county
     "Lancaster": 0.95, "Pendle": 0.95, "Rossendale": 0.95, "Chorley": 0.8, "South Ribble": 0.8,
     "Wyre": 0.75, "West Lancashire": 0.7, "Fylde": 0.65, "Ribble Valley": 0.55,
 }
+# domestic abuse's share of an authority's crime relative to the county's, as the assessment
+# reports it: highest in Blackpool, lowest in Pendle
+DOMESTIC_ABUSE_RATE = {
+    "Blackpool": 1.45, "Blackburn with Darwen": 1.2, "Burnley": 1.15, "Hyndburn": 1.1, "Preston": 1.05,
+    "Rossendale": 1.0, "Lancaster": 1.0, "Wyre": 0.95, "Chorley": 0.9, "South Ribble": 0.9, "West Lancashire": 0.85,
+    "Fylde": 0.85, "Ribble Valley": 0.8, "Pendle": 0.7,
+}
 STRANDS = (["Race"] * 70 + ["Sexual orientation"] * 12 + ["Disability"] * 8 + ["Religion"] * 6 + ["Transgender"] * 4)
 NAMES = ["John Smith", "Sarah Jones", "Mohammed Khan", "Emma Taylor", "David Brown", "Aisha Patel"]
 
@@ -47,10 +55,12 @@ def extract_month(month: dt.date, rows: int, lsoas: list[tuple[str, str, int]], 
     mix = np.array(list(OFFENCE_MIX.values()))
     code = codes[rng.choice(len(codes), rows, p=mix / mix.sum())]
     weight = np.array([pop * AUTHORITY_RATE.get(auth, 1.0) for _, auth, pop in lsoas], dtype=float)
-    lsoa = np.array([c for c, _, _ in lsoas], dtype=object)[rng.choice(len(lsoas), rows, p=weight / weight.sum())]
+    picked = rng.choice(len(lsoas), rows, p=weight / weight.sum())
+    lsoa = np.array([c for c, _, _ in lsoas], dtype=object)[picked]
+    da_rate = np.array([DOMESTIC_ABUSE_RATE.get(auth, 1.0) for _, auth, _ in lsoas])[picked]
     lsoa[rng.random(rows) < 0.03] = None
     violent = np.isin(code, list(VIOLENT))
-    domestic = rng.random(rows) < np.where(violent, 0.26, 0.015)
+    domestic = rng.random(rows) < np.where(violent, 0.26, 0.015) * da_rate
     alcohol = rng.random(rows) < np.where(domestic, 0.3, 0.12)
     knife = (rng.random(rows) < np.where(np.isin(code, ["5A", "8N", "34B", "34A", "1"]), 0.12, 0.0)) | (code == "10A")
     online = rng.random(rows) < np.where(np.isin(code, ["8R", "8L", "22B"]), 0.45, 0.01)
