@@ -10,8 +10,8 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from tasks.reoffending import cohort, moj, moj_checks
 from synth.reoffending import cohort_rows, write_csv
+from tasks.reoffending import cohort, moj, moj_checks
 from tests.expectations.test_survey_suites import with_values
 from tests.survey_fixtures import generator_wards
 

@@ -8,12 +8,12 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
+from synth.itk import export_rows, response_universe, write_export
+from synth.young_persons import district_populations, wave_rows, write_wave
 from tasks.areas import force_authorities, force_wards
 from tasks.itk import checks as itk_checks
-from synth.itk import export_rows, response_universe, write_export
 from tasks.itk.read import read_export
 from tasks.young_persons import checks as yps_checks
-from synth.young_persons import district_populations, wave_rows, write_wave
 from tasks.young_persons.read import read_wave
 from tests.survey_fixtures import generator_wards, lancashire_dim
 

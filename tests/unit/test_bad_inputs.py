@@ -9,9 +9,9 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
+from synth.recorded_crime import extract_month, lancashire_lsoas, write_extract
 from tasks.errors import FileRejected
 from tasks.recorded_crime.checks import make_check_raw
-from synth.recorded_crime import extract_month, lancashire_lsoas, write_extract
 from tasks.recorded_crime.read import read_extract
 from tests.conftest import SAMPLE
 
