@@ -30,11 +30,37 @@ def recovered(values: dict, relations: list[tuple]) -> set:
         rows.append(row)
     if not rows:
         return set()
-    # a hidden cell is determined when its unit vector lies in the equations' row space
-    _, s, vt = np.linalg.svd(np.array(rows), full_matrices=False)
-    basis = vt[s > 1e-9 * max(s.max(), 1.0)]
-    reach = (basis**2).sum(axis=0)
-    return {hidden[i] for i in np.flatnonzero(reach > 1 - 1e-6)}
+    # the equations fall apart into independent blocks (cells no equation links): solve each alone,
+    # the same answer as the whole system, far faster
+    found = set()
+    for block_rows, block_cells in blocks(np.array(rows)):
+        # a hidden cell is determined when its unit vector lies in the equations' row space
+        _, s, vt = np.linalg.svd(block_rows[:, block_cells], full_matrices=False)
+        basis = vt[s > 1e-9 * max(s.max(), 1.0)]
+        reach = (basis**2).sum(axis=0)
+        found |= {hidden[block_cells[i]] for i in np.flatnonzero(reach > 1 - 1e-6)}
+    return found
+
+
+def blocks(matrix: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The matrix's rows and columns grouped into connected blocks (columns sharing a row); rows
+    of zeros (a cell on both sides of its own equation) say nothing and are left out."""
+    matrix = matrix[np.abs(matrix).sum(axis=1) > 0]
+    parent = list(range(matrix.shape[1]))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for row in matrix:
+        cols = np.flatnonzero(row)
+        for c in cols[1:]:
+            parent[root(c)] = root(cols[0])
+    roots = np.array([root(i) for i in range(matrix.shape[1])])
+    row_root = np.array([roots[np.flatnonzero(row)[0]] for row in matrix])
+    return [(matrix[row_root == r], np.flatnonzero(roots == r)) for r in np.unique(row_root)]
 
 
 def hierarchy_relations(cells: set, edges: list[tuple], keys: set) -> list[tuple]:
