@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from tasks.registry import BY_COMMAND, FEEDS
+
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -28,40 +30,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ingest = sub.add_parser("ingest", help="load one feed").add_subparsers(dest="feed", required=True)
-    ref = ingest.add_parser("reference", parents=[common], help="ONS geography lookups and BCU grouping -> dim_geography")
-    ref.add_argument("--source", required=True, help="folder of ONS lookup CSVs (data/sample/reference holds the Lancashire slice)")
-    pol = ingest.add_parser("police-uk", parents=[common], help="data.police.uk street-level crime and ASB")
-    from_where = pol.add_mutually_exclusive_group(required=True)
-    from_where.add_argument("--source", help="folder of *-street.csv (any depth), one file, or a .zip archive")
-    from_where.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from data.police.uk first")
-    pol.add_argument("--force", default="lancashire", help="police.uk force slug (default lancashire), or 'all' "
-                     "for every force in the source (load their geography first)")
-    pol.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
-    pol.add_argument("--incremental", action="store_true",
-                     help="process only files new or changed since their month's last load (by content hash)")
-
-    rec = ingest.add_parser("recorded-crime", parents=[common], help="the force's offence-coded crime extracts")
-    rec.add_argument("--source", required=True, help="folder (any depth), file or .zip of recorded_crime_YYYY-MM.csv")
-    rec.add_argument("--force", default="lancashire", help="police.uk slug of the force that sent them (default lancashire)")
-    rec.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
-
-    ho = ingest.add_parser("ho-csp", parents=[common], help="Home Office recorded crime by Community Safety Partnership")
-    ho.add_argument("--source", required=True, help="folder, file or .zip of the tables (xlsx, a sheet per year, or CSV)")
-
-    itk = ingest.add_parser("itk", parents=[common], help="Lancashire Talking (In The Know) resident survey exports")
-    itk.add_argument("--source", required=True, help="folder (any depth), file or .zip of itk_lancashire_talking_YYYYMMDD.csv")
-    itk.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
-
-    ts = ingest.add_parser("trading-standards", parents=[common], help="Trading Standards Young Persons Survey waves")
-    ts.add_argument("--source", required=True, help="folder (any depth), file or .zip of ts_young_persons_survey_YYYY-YY.csv")
-    ts.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
-
-    moj = ingest.add_parser("moj-reoffending", parents=[common], help="MoJ proven reoffending tables (overview, geographical tool, national series)")
-    moj.add_argument("--source", required=True, help="folder, file or .zip of the tables, CSV or xlsx")
-
-    coh = ingest.add_parser("reoffending-cohort", parents=[common], help="the local reoffender cohort extracts")
-    coh.add_argument("--source", required=True, help="folder (any depth), file or .zip of reoffending_cohort_YYYY-MM.csv")
-    coh.add_argument("--force", default="lancashire", help="police.uk slug of the partnership's force (default lancashire)")
+    for feed in FEEDS:
+        command = ingest.add_parser(feed.command, parents=[common], help=feed.summary)
+        if feed.key == "police_uk":  # police.uk can also be fetched from data.police.uk
+            from_where = command.add_mutually_exclusive_group(required=True)
+            from_where.add_argument("--source", help=feed.source_help)
+            from_where.add_argument("--fetch-month", help="download this month's archive (YYYY-MM or 'latest') from "
+                                    "data.police.uk first")
+            command.add_argument("--incremental", action="store_true",
+                                 help="process only files new or changed since their month's last load (by content hash)")
+        else:
+            command.add_argument("--source", required=True, help=feed.source_help)
+        if feed.by_force:
+            command.add_argument("--force", default="lancashire", help="police.uk slug of the force (default lancashire)"
+                                 + (", or 'all' for every force in the source (load their geography first)"
+                                    if feed.key == "police_uk" else ""))
+        if feed.by_month:
+            command.add_argument("--months", help="YYYY-MM or YYYY-MM:YYYY-MM, inclusive (default: every month in the source)")
 
     sub.add_parser("build-marts", parents=[common], help="rebuild every mart from the warehouse tables")
     rep = sub.add_parser("report", parents=[common], help="build the evidence pack (county page, 14 local profiles) from the marts")
@@ -74,16 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("--loader", default="csp_loader", help="role the pipeline connects as (default csp_loader)")
     roles.add_argument("--analyst", default="csp_analyst", help="role analysts connect as (default csp_analyst)")
     run = sub.add_parser("run", parents=[common], help="run the strategic_assessment flow (reference, feeds, marts)")
-    run.add_argument("--reference-source")
-    run.add_argument("--police-uk-source")
-    run.add_argument("--recorded-crime-source")
-    run.add_argument("--ho-csp-source")
-    run.add_argument("--itk-source")
-    run.add_argument("--trading-standards-source")
-    run.add_argument("--moj-reoffending-source")
-    run.add_argument("--reoffending-cohort-source")
-    run.add_argument("--feeds", help="comma-separated feeds to load (default all: reference, police_uk, recorded_crime, "
-                     "ho_csp, itk, trading_standards, moj_reoffending, reoffending_cohort); each needs its --<feed>-source")
+    for feed in FEEDS:
+        run.add_argument(f"--{feed.source_parameter.replace('_', '-')}", help=feed.source_help)
+    run.add_argument("--feeds", help=f"comma-separated feeds to load (default all: {', '.join(f.key for f in FEEDS)}); "
+                     "each needs its --<feed>-source")
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
@@ -112,42 +91,16 @@ def _log_to_file(args) -> Path:
 
 
 def _run(args) -> object:
-    if args.command == "ingest" and args.feed == "reference":
-        from flows.ingest_reference import ingest_reference
+    if args.command == "ingest":
+        feed = BY_COMMAND[args.feed]
+        flow = feed.load_flow()
+        options = {name: getattr(args, name) for name in ("force", "months", "fetch_month", "incremental") if hasattr(args, name)}
+        if feed.key == "police_uk":  # the national-scale feed: its task runner is a setting
+            from flows.runners import with_task_runner
+            from tasks.settings import get_settings
 
-        return ingest_reference(source=args.source, **_where(args))
-    if args.command == "ingest" and args.feed == "police-uk":
-        from flows.ingest_police_uk import ingest_police_uk
-        from flows.runners import with_task_runner
-        from tasks.settings import get_settings
-
-        flow = with_task_runner(ingest_police_uk, get_settings(**_where(args)).task_runner)
-        return flow(source=args.source, force=args.force, months=args.months,
-                    fetch_month=args.fetch_month, incremental=args.incremental, **_where(args))
-    if args.command == "ingest" and args.feed == "recorded-crime":
-        from flows.ingest_recorded_crime import ingest_recorded_crime
-
-        return ingest_recorded_crime(source=args.source, force=args.force, months=args.months, **_where(args))
-    if args.command == "ingest" and args.feed == "ho-csp":
-        from flows.ingest_ho_csp import ingest_ho_csp
-
-        return ingest_ho_csp(source=args.source, **_where(args))
-    if args.command == "ingest" and args.feed == "itk":
-        from flows.ingest_itk import ingest_itk
-
-        return ingest_itk(source=args.source, force=args.force, **_where(args))
-    if args.command == "ingest" and args.feed == "trading-standards":
-        from flows.ingest_trading_standards import ingest_trading_standards
-
-        return ingest_trading_standards(source=args.source, force=args.force, **_where(args))
-    if args.command == "ingest" and args.feed == "moj-reoffending":
-        from flows.ingest_moj_reoffending import ingest_moj_reoffending
-
-        return ingest_moj_reoffending(source=args.source, **_where(args))
-    if args.command == "ingest" and args.feed == "reoffending-cohort":
-        from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
-
-        return ingest_reoffending_cohort(source=args.source, force=args.force, **_where(args))
+            flow = with_task_runner(flow, get_settings(**_where(args)).task_runner)
+        return flow(source=args.source, **options, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow
 
@@ -159,12 +112,8 @@ def _run(args) -> object:
     from flows.strategic_assessment import strategic_assessment
 
     if args.command == "run":
-        return strategic_assessment(reference_source=args.reference_source, police_uk_source=args.police_uk_source,
-                                    recorded_crime_source=args.recorded_crime_source, ho_csp_source=args.ho_csp_source,
-                                    itk_source=args.itk_source, trading_standards_source=args.trading_standards_source,
-                                    moj_reoffending_source=args.moj_reoffending_source,
-                                    reoffending_cohort_source=args.reoffending_cohort_source,
-                                    feeds=args.feeds.split(",") if args.feeds else None,
+        sources = {f.source_parameter: getattr(args, f.source_parameter) for f in FEEDS}
+        return strategic_assessment(**sources, feeds=args.feeds.split(",") if args.feeds else None,
                                     force=args.force, months=args.months, **_where(args))
     from tasks.sample import sample_sources
 

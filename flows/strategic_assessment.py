@@ -8,24 +8,16 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from flows.common import MissingSource
-from flows.ingest_ho_csp import ingest_ho_csp
-from flows.ingest_itk import ingest_itk
-from flows.ingest_moj_reoffending import ingest_moj_reoffending
-from flows.ingest_police_uk import ingest_police_uk
-from flows.ingest_recorded_crime import ingest_recorded_crime
-from flows.ingest_reference import ingest_reference
-from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
-from flows.ingest_trading_standards import ingest_trading_standards
 from flows.marts import build_marts_flow
 from flows.report import build_report
+from tasks import registry
 
 
 class AssessmentFailed(Exception):
     """One or more feeds failed; the others ran to the end."""
 
 
-FEEDS = ["reference", "police_uk", "recorded_crime", "ho_csp", "itk", "trading_standards", "moj_reoffending",
-         "reoffending_cohort"]
+FEEDS = [f.key for f in registry.FEEDS]
 
 
 def sources_missing(sources: dict[str, str | None], feeds: list[str]) -> list[str]:
@@ -62,35 +54,21 @@ def strategic_assessment(
     unknown = sorted(set(chosen) - set(FEEDS))
     if unknown:
         raise ValueError(f"unknown feeds {unknown} in `feeds`; choose from {FEEDS}")
-    missing = sources_missing(dict(
-        reference_source=reference_source, police_uk_source=police_uk_source,
-        recorded_crime_source=recorded_crime_source, ho_csp_source=ho_csp_source, itk_source=itk_source,
-        trading_standards_source=trading_standards_source, moj_reoffending_source=moj_reoffending_source,
-        reoffending_cohort_source=reoffending_cohort_source), chosen)
+    # one parameter per feed (the UI's form needs them named); tests/unit/test_registry.py keeps them in step
+    given = locals()
+    sources = {f.source_parameter: given[f.source_parameter] for f in registry.FEEDS}
+    missing = sources_missing(sources, chosen)
     if missing:
         raise MissingSource(f"no source given for {', '.join(missing)}: set each parameter, or leave its feed out of "
                             f"`feeds`; nothing was loaded")
     where = dict(workdir=workdir, lake_dir=lake_dir, warehouse_url=warehouse_url)
     results: dict[str, dict] = {}
     failures: list[str] = []
-    steps = [
-        ("reference", lambda: ingest_reference(source=reference_source, return_state=True, **where)),
-        ("police_uk", lambda: ingest_police_uk(source=police_uk_source, force=force, months=months,
-                                               rebuild_marts=False, return_state=True, **where)),
-        ("recorded_crime", lambda: ingest_recorded_crime(source=recorded_crime_source, force=force, months=months,
-                                                         rebuild_marts=False, return_state=True, **where)),
-        ("ho_csp", lambda: ingest_ho_csp(source=ho_csp_source, rebuild_marts=False, return_state=True, **where)),
-        ("itk", lambda: ingest_itk(source=itk_source, force=force, rebuild_marts=False, return_state=True, **where)),
-        ("trading_standards", lambda: ingest_trading_standards(source=trading_standards_source, force=force,
-                                                               rebuild_marts=False, return_state=True, **where)),
-        ("moj_reoffending", lambda: ingest_moj_reoffending(source=moj_reoffending_source, rebuild_marts=False,
-                                                           return_state=True, **where)),
-        ("reoffending_cohort", lambda: ingest_reoffending_cohort(source=reoffending_cohort_source, force=force,
-                                                                 rebuild_marts=False, return_state=True, **where)),
-    ]
-    steps = [(name, run) for name, run in steps if name in chosen]
-    for name, run in steps:
-        state = run()
+    for feed in (registry.BY_KEY[key] for key in FEEDS if key in chosen):
+        name = feed.key
+        scope = ({"force": force} if feed.by_force else {}) | ({"months": months} if feed.by_month else {})
+        options = {"rebuild_marts": False} if feed.rebuilds_marts else {}  # the marts are built once, below
+        state = feed.load_flow()(source=sources[feed.source_parameter], return_state=True, **scope, **options, **where)
         if state.is_completed():
             results[name] = state.result()
         else:

@@ -12,14 +12,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from tasks.evidence import svg
+from tasks.registry import FEEDS
 
 COUNTY = None  # the area argument for the county page
-FEED_FACTS = {  # which tables hold each feed's rows (with source_sha256 and run_id)
-    "police_uk_street": ["fact_street_crime"], "recorded_crime": ["fact_recorded_crime"], "ho_csp": ["fact_ho_csp_crime"],
-    "itk": ["fact_itk_response"], "trading_standards": ["fact_young_persons_response"],
-    "moj_reoffending": ["fact_moj_reoffending", "fact_moj_reoffending_series"],
-    "reoffending_cohort": ["fact_reoffending_cohort"], "reference": ["dim_geography", "ref_threat_ranking"],
-}
+FEED_FACTS = {f.name: list(f.facts) for f in FEEDS}  # which tables hold each feed's rows (with their lineage)
 
 
 @dataclass
