@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import flow
 
 from flows.common import finish, finish_feed, load_dim_geography, publish_each, rejected, require_source, start_feed_run
@@ -11,7 +15,7 @@ from tasks.load_log import FileOutcome
 from tasks.publish import PartitionLoad, split_partitions
 from tasks.reoffending import tasks as reo
 from tasks.reoffending.moj import FEED
-from tasks.reoffending.moj_checks import SERIES_SCHEMA, TABLES_SCHEMA, quarantine_rows
+from tasks.reoffending.moj_checks import SERIES_SCHEMA, TABLES_SCHEMA, partition_label, quarantine_rows
 from tasks.settings import Settings
 from tasks.sources import SourceFile
 from tasks.validate import rule_counts
@@ -46,14 +50,15 @@ def prepare_file(file: SourceFile, authorities: dict[str, str], settings: Settin
         result = reo.validate_moj_curated(curated, batch.layout, file.name)
         outcome.curated_suite_success = result.success
         outcome.warnings += result.warnings
-        quarantined = quarantine_rows(bad, batch.layout, landed.sha256, run_id)
+        # rows whose period cannot be read belong to the file, by its base name (never a machine's path)
+        base_name = Path(file.name.split("!")[-1]).name
+        quarantined = quarantine_rows(bad, batch.layout, base_name, landed.sha256, run_id)
         outcome.rows_curated, outcome.rows_quarantined = curated.num_rows, quarantined.num_rows
         outcome.quarantine_by_rule = rule_counts(quarantined)
         table, schema, keys = TARGETS[batch.layout]
         parts = split_partitions(curated, keys)
         outcome.period = ", ".join(sorted({str(k.get("period_start", k.get("measure"))) for k, _ in parts}))[:200] or None
-        loads = [PartitionLoad("quarantine_moj_reoffending", quarantined.schema.names, quarantined.num_rows,
-                               {"layout": batch.layout, "source_sha256": landed.sha256}, arrow=quarantined)]
+        loads = quarantine_loads(quarantined, [partition_label(batch.layout, key) for key, _ in parts])
         for key, rows in parts:
             folder = {k: str(v) for k, v in key.items()}
             loads.append(PartitionLoad(table, schema.names, rows.num_rows, key,
@@ -62,6 +67,17 @@ def prepare_file(file: SourceFile, authorities: dict[str, str], settings: Settin
         return outcome, loads
     except (FileRejected, SourceError) as exc:
         return rejected(settings, outcome, exc)
+
+
+def quarantine_loads(quarantined: pa.Table, fact_partitions: list[str]) -> list[PartitionLoad]:
+    """The quarantine replaced as the facts are: for every partition the file holds (and any only its
+    held-back rows name), its held-back rows, none included, replace what an earlier file left there."""
+    loads = []
+    for label in sorted(set(fact_partitions) | set(quarantined["partition_key"].to_pylist())):
+        rows = quarantined.filter(pc.equal(quarantined["partition_key"], label))
+        loads.append(PartitionLoad("quarantine_moj_reoffending", rows.schema.names, rows.num_rows,
+                                   {"partition_key": label}, arrow=rows))
+    return loads
 
 
 @flow(name="ingest_moj_reoffending", log_prints=True)

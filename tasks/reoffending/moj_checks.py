@@ -157,13 +157,32 @@ def conform_series(good: pa.Table, sha256: str, run_id: str) -> pa.Table:
     return pa.table(columns).cast(SERIES_SCHEMA)
 
 
-def quarantine_rows(bad: pa.Table, layout: str, sha256: str, run_id: str) -> pa.Table:
-    """Held-back rows as published, with the layout, the rules and the file."""
+def partition_label(layout: str, key: dict) -> str:
+    """A fact partition's name, e.g. layout=geographic/period_start=2019-04-01/period_type=quarterly."""
+    return "/".join(f"{k}={v}" for k, v in ({"layout": layout} | key).items())
+
+
+def quarantine_partitions(bad: pa.Table, layout: str, source: str) -> list[str]:
+    """The fact partition each held-back row would have replaced (its cohort period, or its series
+    measure and unit), so that it is replaced with that partition; a row whose period cannot be
+    read belongs to its file."""
+    if layout == "series":
+        keys = [{"measure": m, "period_type": SERIES_PERIODS.get(u)} if m and u in SERIES_PERIODS else None
+                for m, u in zip(bad["measure"].to_pylist(), bad["temporal_unit"].to_pylist())]
+    else:
+        keys = [{"period_start": s, "period_type": t} if s and t else None
+                for s, t in zip(bad["period_start"].to_pylist(), bad["period_type"].to_pylist())]
+    return [partition_label(layout, k) if k else partition_label(layout, {"file": source}) for k in keys]
+
+
+def quarantine_rows(bad: pa.Table, layout: str, source: str, sha256: str, run_id: str) -> pa.Table:
+    """Held-back rows as published, with the layout, the partition they belong to, the rules and the file."""
     n = bad.num_rows
     names = SERIES_COLUMNS if layout == "series" else TABLE_COLUMNS
     values = [json.dumps(row, ensure_ascii=False) for row in bad.select(names).to_pylist()]
     return pa.table({
         "layout": pa.nulls(n, pa.string()).fill_null(layout),
+        "partition_key": pa.array(quarantine_partitions(bad, layout, source), pa.string()),
         "source_row": bad["source_row"],
         "values_json": pa.array(values, pa.string()),
         "rule": bad["rule"],

@@ -12,10 +12,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from flows.ingest_moj_reoffending import ingest_moj_reoffending
 from flows.ingest_reoffending_cohort import ingest_reoffending_cohort
 from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, assert_parts_add_up, query
+from warehouse.engine import open_engine
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 SERIES = SAMPLE / "moj_reoffending" / "proven_reoffending_data.csv"  # the real national series, bundled
@@ -168,6 +170,34 @@ def test_a_revised_table_replaces_only_the_cohorts_it_holds(backend, tmp_path):
     finally:
         ingest_moj_reoffending(source=str(TOOL), **backend["where"])
     assert dict(query(backend["url"], sql)) == before
+
+
+def test_held_back_rows_are_replaced_with_the_partition_they_belong_to(backend, tmp_path):
+    quarantine = "select partition_key, rule from quarantine_moj_reoffending where layout = 'geographic' order by 1, 2"
+    before = query(backend["url"], quarantine)
+    tool = tool_frame()
+    quarter = tool[tool["Cohort"] == "Jan 20 to Mar 20"].copy()
+    quarter["offenders"] = quarter["offenders"].astype(object)
+    quarter.iloc[0, quarter.columns.get_loc("offenders")] = "lots"      # a count that is no number
+    quarter.iloc[1, quarter.columns.get_loc("Cohort")] = "Spring 2020"   # a cohort no period can be read from
+    bad = tmp_path / "revised_jan20.csv"
+    quarter.to_csv(bad, index=False)
+    try:
+        ingest_moj_reoffending(source=str(bad), **backend["where"])
+        held = [r for r in query(backend["url"], quarantine) if r not in before]
+        assert [k for k, _ in held] == ["layout=geographic/file=revised_jan20.csv",
+                                        "layout=geographic/period_start=2020-01-01/period_type=quarterly"]
+        # the same quarter sent again, corrected: its held-back row goes with the partition it replaces
+        clean = tool[tool["Cohort"] == "Jan 20 to Mar 20"]
+        clean.to_csv(tmp_path / "corrected.csv", index=False)
+        ingest_moj_reoffending(source=str(tmp_path / "corrected.csv"), **backend["where"])
+        assert [k for k, _ in query(backend["url"], quarantine) if (k, _) not in before] == \
+            ["layout=geographic/file=revised_jan20.csv"]  # the unreadable period stays with its file
+    finally:
+        ingest_moj_reoffending(source=str(TOOL), **backend["where"])
+        with open_engine(backend["url"]).begin() as conn:  # leave the module's warehouse as it found it
+            conn.execute(sa.text("delete from quarantine_moj_reoffending where partition_key like '%file=revised_jan20.csv'"))
+    assert query(backend["url"], quarantine) == before
 
 
 def test_a_file_in_no_known_layout_is_rejected_whole(backend, tmp_path):

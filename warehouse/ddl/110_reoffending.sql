@@ -38,13 +38,16 @@ comment on table fact_moj_reoffending_series is 'One row per published figure of
 
 create table if not exists quarantine_moj_reoffending (
     layout text not null,
+    partition_key text,
     source_row integer not null,
     values_json text not null,
     rule text not null,
     source_sha256 text not null,
     run_id text not null
 );
-comment on table quarantine_moj_reoffending is 'One row per held-back MoJ table row: its values as published (JSON), the rules it broke.';
+-- warehouses made before partition_key existed gain it here
+alter table quarantine_moj_reoffending add column if not exists partition_key text;
+comment on table quarantine_moj_reoffending is 'One row per held-back MoJ table row: its values as published (JSON), the rules it broke, and partition_key, the fact partition it belongs to (layout and cohort period, or series measure and unit; its file where the period cannot be read), replaced with that partition.';
 
 create table if not exists fact_reoffending_cohort (
     cohort_start date not null,
