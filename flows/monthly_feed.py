@@ -1,5 +1,6 @@
-"""Wiring shared by the monthly-file feeds: each file through the stage tasks (small files of one month
-through each suite together), loads published in turn."""
+"""Wiring shared by the monthly-file feeds: a month's batch of files is one Prefect task (named for
+the feed, month and files, the unit a person retries and watches), its stages plain calls inside it
+(small files of one month through each suite together); the batches' loads published in turn."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 
 from flows.common import rejected
 from flows.runners import spreads_work
@@ -58,12 +58,12 @@ def land_and_read(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Sett
     period = month_label(mf.month)
     outcome = FileOutcome(run_id, feed.name, period, f"force={mf.force}", mf.file.name)
     try:
-        landed = stages.land_file(mf.file, feed.name, period, settings, run_id)
+        landed = stages.land_file.fn(mf.file, feed.name, period, settings, run_id)
         outcome.source_sha256 = landed.sha256
         if loaded is not None and loaded.get((period, outcome.partition_key)) == landed.sha256:
             outcome.status = "unchanged"
             return outcome, None
-        raw, faults = stages.read_file(feed, landed)
+        raw, faults = stages.read_file.fn(feed, landed)
         outcome.rows_in = raw.num_rows + faults.num_rows
         return outcome, ReadFile(mf, outcome, FileContext(mf.force, mf.month, landed.sha256, run_id, extras), raw, faults)
     except (FileRejected, SourceError) as exc:
@@ -74,13 +74,13 @@ def checked_alone(feed: MonthlyFeed, read: ReadFile, settings: Settings) -> tupl
     """One file through the raw suite, conform and the curated suite, then to the lake."""
     mf, outcome = read.mf, read.outcome
     try:
-        good, bad, raw_result = stages.validate_raw(feed, read.raw, mf.month, mf.file.name)
+        good, bad, raw_result = stages.validate_raw.fn(feed, read.raw, mf.month, mf.file.name)
         read.raw = None
         outcome.raw_suite_success = raw_result.success
         outcome.warnings += raw_result.warnings
-        curated = stages.conform(feed, good, read.ctx)
+        curated = stages.conform.fn(feed, good, read.ctx)
         del good
-        cur_result = stages.validate_curated(feed, curated, mf.month, mf.file.name)
+        cur_result = stages.validate_curated.fn(feed, curated, mf.month, mf.file.name)
         outcome.curated_suite_success = cur_result.success
         outcome.warnings += cur_result.warnings
         return outcome, to_lake(feed, read, curated, bad, settings)
@@ -99,10 +99,10 @@ def checked_together(feed: MonthlyFeed, reads: list[ReadFile]) -> list[tuple[pa.
     batch = pa.concat_tables([r.raw.append_column(BATCH_FILE, pa.array(np.full(r.raw.num_rows, i, np.int32)))
                               for i, r in enumerate(reads)])
     try:
-        good, bad, raw_result = stages.validate_raw(feed, batch, month, label)
+        good, bad, raw_result = stages.validate_raw.fn(feed, batch, month, label)
         raw_warnings = warnings_by_file(raw_result, batch[BATCH_FILE].to_numpy(), len(reads))
-        curated = [stages.conform(feed, rows_of(good, i), r.ctx) for i, r in enumerate(reads)]
-        cur_result = stages.validate_curated(feed, pa.concat_tables(curated), month, label)
+        curated = [stages.conform.fn(feed, rows_of(good, i), r.ctx) for i, r in enumerate(reads)]
+        cur_result = stages.validate_curated.fn(feed, pa.concat_tables(curated), month, label)
         owners = np.repeat(np.arange(len(reads)), [c.num_rows for c in curated])
         cur_warnings = warnings_by_file(cur_result, owners, len(reads))
     except FileRejected:
@@ -126,8 +126,8 @@ def to_lake(feed: MonthlyFeed, read: ReadFile, curated: pa.Table, bad: pa.Table,
     outcome.quarantine_by_rule = rule_counts(quarantined)
     outcome.message = feed.describe(curated)
     keys = {"force": mf.force, "month": month_label(mf.month)}
-    curated_path = stages.write_lake(curated, settings, "curated", feed.name, keys, ("force", "month"))
-    quarantine_path = stages.write_lake(quarantined, settings, "quarantine", feed.name, keys, ("force", "file_month"))
+    curated_path = stages.write_lake.fn(curated, settings, "curated", feed.name, keys, ("force", "month"))
+    quarantine_path = stages.write_lake.fn(quarantined, settings, "quarantine", feed.name, keys, ("force", "file_month"))
     return [
         PartitionLoad(feed.fact_table, feed.curated_schema.names, curated.num_rows,
                       {"force": mf.force, "month": mf.month}, parquet=curated_path),
@@ -180,6 +180,21 @@ def prepare_month_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings:
     return prepare_batch(feed, [mf], extras, settings, run_id, loaded)[0][1]
 
 
+def batch_name(parameters: dict) -> str:
+    """The batch task's run name: its feed, month, force and files, e.g.
+    `police_uk_street 2020-03 43 forces (43 files)`."""
+    feed, files = parameters["feed"], parameters["files"]
+    months = sorted({month_label(mf.month) for mf in files})
+    forces = sorted({mf.force for mf in files})
+    where = forces[0] if len(forces) == 1 else f"{len(forces)} forces"
+    return f"{feed.name} {'/'.join(months)} {where} ({len(files)} file{'s' if len(files) != 1 else ''})"
+
+
+# Retried whole on a transient I/O failure (a lost connection, a full disk freed): landing and the
+# lake are keyed by content, so a retry repeats work but never duplicates it.
+prepare_month_batch = task(prepare_batch, name="prepare-month-batch", task_run_name=batch_name, **stages.IO_RETRIES)
+
+
 def month_batches(files: list[MonthFile]) -> list[list[MonthFile]]:
     """Files grouped by month (any force), each group up to BATCH_BYTES of CSV; a bigger file alone."""
     batches: list[list[MonthFile]] = []
@@ -224,32 +239,24 @@ def unchanged_files(feed: MonthlyFeed, files: list[MonthFile], settings: Setting
     return todo, skipped
 
 
-@task(name="prepare-file", cache_policy=NO_CACHE)
-def prepare_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Settings, run_id: str,
-                 loaded: dict | None) -> tuple[FileOutcome, list[PartitionLoad] | None]:
-    """prepare_month_file as one task, for a task runner that spreads files over worker processes."""
-    return prepare_month_file(feed, mf, extras, settings, run_id, loaded)
-
-
 def prepared_in_order(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings, run_id: str,
                       loaded: dict | None) -> Iterator[list[tuple[MonthFile, tuple]]]:
-    """Batches of (file, (outcome, loads)), each published in one transaction. In the flow's
-    process a batch is a month's small files (month_batches); on a distributed runner each file is
-    its own batch and a window of files is prepared at once (two per worker process)."""
+    """Batches of (file, (outcome, loads)), each a month's small files (month_batches), prepared by
+    one task and published in one transaction. In the flow's process the batches run in turn; on a
+    distributed runner a window of batches is prepared at once (two per worker process)."""
+    batches = month_batches(files)
     if not spreads_work():
-        for batch in month_batches(files):
-            yield prepare_batch(feed, batch, extras, settings, run_id, loaded)
+        for batch in batches:
+            yield prepare_month_batch(feed, batch, extras, settings, run_id, loaded)
         return
     window = 2 * (os.cpu_count() or 2)
     futures = deque()
-    for mf in files:
-        futures.append((mf, prepare_file.submit(feed, mf, extras, settings, run_id, loaded)))
+    for batch in batches:
+        futures.append(prepare_month_batch.submit(feed, batch, extras, settings, run_id, loaded))
         if len(futures) >= window:
-            mf0, future = futures.popleft()
-            yield [(mf0, future.result())]
+            yield futures.popleft().result()
     while futures:
-        mf0, future = futures.popleft()
-        yield [(mf0, future.result())]
+        yield futures.popleft().result()
 
 
 def load_month_files(feed: MonthlyFeed, files: list[MonthFile], extras: dict, settings: Settings,

@@ -35,13 +35,13 @@ def recover_leftovers(settings: Settings) -> list[str]:
     return recover(open_engine(settings.warehouse), settings.lake, settings.landing)
 
 
-@task(name="land", **IO_RETRIES)
+@task(name="land", task_run_name="land {feed} {period} {source.name}", **IO_RETRIES)
 def land_file(source: SourceFile, feed: str, period: str, settings: Settings, run_id: str) -> landing.LandedFile:
     """Copy the source file into landing under its hash."""
     return landing.land(source, feed, period, settings.landing, run_id)
 
 
-@task(name="write-lake", **IO_RETRIES)
+@task(name="write-lake", task_run_name="write-lake {zone} {dataset} {keys}", **IO_RETRIES)
 def write_lake(table: pa.Table, settings: Settings, zone: str, dataset: str, keys: dict[str, str],
                key_columns: tuple[str, ...] = ()) -> Path:
     """Stage the partition's next file, without the key columns its folder names; publish promotes it."""
@@ -49,44 +49,51 @@ def write_lake(table: pa.Table, settings: Settings, zone: str, dataset: str, key
     return lake.stage(table.drop_columns([c for c in key_columns if c in table.column_names]), folder)
 
 
-@task(name="publish", **IO_RETRIES)
+def publish_name(parameters: dict) -> str:
+    """The publish task's run name: how many partitions of which tables, for how many files."""
+    loads, outcomes = parameters["loads"], parameters["outcomes"]
+    tables = sorted({load.table for load in loads})
+    return f"publish {len(loads)} partitions of {', '.join(tables)} ({len(outcomes)} files)"
+
+
+@task(name="publish", task_run_name=publish_name, **IO_RETRIES)
 def publish_partitions(settings: Settings, loads: list[publish.PartitionLoad], outcomes: list[FileOutcome],
                        then=None) -> None:
     """Replace the partitions (then merge, when given) and log the load in one warehouse transaction."""
     publish.publish(open_engine(settings.warehouse), loads, outcomes, then)
 
 
-@task(name="log-rejection", **IO_RETRIES)
+@task(name="log-rejection", task_run_name="log-rejection {outcome.feed} {outcome.source_name}", **IO_RETRIES)
 def log_rejection(settings: Settings, outcome: FileOutcome, status: str = "rejected") -> None:
     """Record a rejected file (or a load that failed) in the load log."""
     record_rejection(open_engine(settings.warehouse), outcome, status)
 
 
-@task(name="build-marts", **IO_RETRIES)
+@task(name="build-marts", task_run_name="build-marts for {feeds}", **IO_RETRIES)
 def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[str]:
     """Rebuild the marts the feeds change (all of them when feeds is None)."""
     return build_marts(open_engine(settings.warehouse), feeds, settings.analyst_role)
 
 
-@task(name="read", cache_policy=NO_CACHE)
+@task(name="read", task_run_name="read {landed.source_name}", cache_policy=NO_CACHE)
 def read_file(feed: MonthlyFeed, landed: landing.LandedFile) -> tuple[pa.Table, pa.Table]:
     """Landed bytes -> Arrow with the feed's declared schema, and the rows at fault."""
     return feed.read(landed.path, landed.source_name)
 
 
-@task(name="validate-raw", cache_policy=NO_CACHE)
+@task(name="validate-raw", task_run_name="validate-raw {feed.name} {source}", cache_policy=NO_CACHE)
 def validate_raw(feed: MonthlyFeed, table: pa.Table, month: dt.date, source: str):
     """Raw suite: reject the file, or split good and quarantined rows."""
     return feed.check_raw(table, month, source)
 
 
-@task(name="conform", cache_policy=NO_CACHE)
+@task(name="conform", task_run_name="conform {feed.name} {ctx.force} {ctx.month}", cache_policy=NO_CACHE)
 def conform(feed: MonthlyFeed, good: pa.Table, ctx: FileContext) -> pa.Table:
     """Typed, joined, flagged rows of the fact table."""
     return feed.conform(good, ctx)
 
 
-@task(name="validate-curated", cache_policy=NO_CACHE)
+@task(name="validate-curated", task_run_name="validate-curated {feed.name} {source}", cache_policy=NO_CACHE)
 def validate_curated(feed: MonthlyFeed, curated: pa.Table, month: dt.date, source: str):
     """Curated suite on the rows about to be published; any failure rejects the file."""
     return feed.check_curated(curated, month, source)

@@ -250,3 +250,20 @@ def test_each_run_publishes_row_accounting_and_validation_artifacts(loaded):
         ("2019-12", 14748, 14748, 0), ("2020-01", 16153, 16153, 0), ("2020-02", 15344, 15344, 0), ("2020-03", 18093, 18093, 0)]
     markdown = by_key["police-uk-street-validation"]
     assert markdown.type == "markdown" and "64,338 rows in = 64,338 curated + 0 quarantined" in markdown.data
+
+
+def test_a_month_batch_is_one_named_task_run_with_its_stages_inside_it(loaded):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[loaded["result"]["run_id"]])))
+    names = sorted(r.name for r in runs)
+    months = ["2019-12", "2020-01", "2020-02", "2020-03"]
+    assert [n for n in names if n.startswith("police_uk_street ")] == [f"police_uk_street {m} lancashire (1 file)" for m in months]
+    assert [n for n in names if n.startswith("publish ")] == \
+        ["publish 2 partitions of fact_street_crime, quarantine_street_crime (1 files)"] * 4
+    # the stages are plain calls inside their batch: a person watches 4 batches, not 24 stage runs
+    assert not [n for n in names if n.split()[0] in ("land", "read", "validate-raw", "conform", "validate-curated",
+                                                      "write-lake")]
+    assert len(runs) == 4 + 4 + 4, names  # batches, their loads; finding the files, preparing, recovering, the marts
