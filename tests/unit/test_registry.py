@@ -70,3 +70,30 @@ def test_marts_name_only_registered_feeds_and_every_feed_table_has_ddl():
     declared = set(re.findall(r"create table if not exists (\w+)", ddl))
     for feed in registry.FEEDS:
         assert set(feed.facts + feed.quarantine) <= declared, feed.key
+
+
+ARROW_TO_SQL = {  # how an Arrow type is declared in the DDL (both engines; no 1-byte integer on PostgreSQL)
+    "string": "VARCHAR", "int8": "SMALLINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",
+    "date32[day]": "DATE", "bool": "BOOLEAN", "double": "DOUBLE", "timestamp[us]": "TIMESTAMP",
+}
+
+
+def test_each_table_is_loaded_with_the_schema_its_ddl_declares_column_for_column(tmp_path):
+    import importlib
+
+    import sqlalchemy as sa
+
+    from warehouse.engine import ensure_schema, open_engine
+
+    engine = open_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    ensure_schema(engine)
+    declared = [(table, ref) for feed in registry.FEEDS for table, ref in feed.schemas]
+    assert len(declared) == 16
+    with engine.connect() as conn:
+        for table, ref in declared:
+            module, name = ref.split(":")
+            schema = getattr(importlib.import_module(module), name)
+            ddl = conn.execute(sa.text("select column_name, data_type from information_schema.columns "
+                                       "where table_name = :t order by ordinal_position"), {"t": table}).all()
+            assert [tuple(c) for c in ddl] == [(f.name, ARROW_TO_SQL[str(f.type)]) for f in schema], table
+    engine.dispose()
