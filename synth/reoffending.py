@@ -24,9 +24,13 @@ from tasks.reoffending.cohorts import add_months, cohort_label
 from tasks.reoffending.moj import LAYOUTS
 
 AGE_MIX = {(10, 17): 0.07, (18, 24): 0.20, (25, 31): 0.25, (32, 40): 0.25, (41, 75): 0.23}
+# women offend older: about half of female reoffenders are 32 or over, as the assessment found
+AGE_MIX_FEMALE = {(10, 17): 0.05, (18, 24): 0.13, (25, 31): 0.22, (32, 40): 0.30, (41, 75): 0.30}
 INDEX_MIX = [0.07, 0.10, 0.02, 0.05, 0.04, 0.08, 0.01, 0.02, 0.10, 0.12, 0.22, 0.16, 0.01]
 ETHNIC_MIX = [0.88, 0.07, 0.015, 0.02, 0.005, 0.01]
 REOFFENCE_MIX = [0.08, 0.06, 0.08, 0.06, 0.03, 0.10, 0.02, 0.02, 0.30, 0.05, 0.20]
+# women's reoffences lean to theft (the assessment: shop theft twice the male share), less to violence
+REOFFENCE_MIX_FEMALE = [0.06, 0.03, 0.08, 0.06, 0.01, 0.10, 0.01, 0.01, 0.45, 0.02, 0.17]
 BAD_KINDS = ["reoffence_count_zero_iff_not_reoffended", "reoffence_groups_only_when_reoffended", "age_10_to_100",
              "reoffence_groups_known", "offender_key_unique"]
 LANCASHIRE_UTLA = "Lancashire"
@@ -40,10 +44,11 @@ def cohort_rows(cohort_start: dt.date, offenders: int, districts: dict[str, int]
     names = sorted(districts)
     weights = np.array([districts[d] * AUTHORITY_RATE.get(d, 1.0) for d in names])
     district = np.array(names, dtype=object)[rng.choice(len(names), n, p=weights / weights.sum())]
-    bands = list(AGE_MIX)
-    band = rng.choice(len(bands), n, p=list(AGE_MIX.values()))
-    age = np.array([rng.integers(bands[b][0], bands[b][1] + 1) for b in band])
     male = rng.random(n) < 0.83
+    bands = list(AGE_MIX)
+    band = np.where(male, rng.choice(len(bands), n, p=list(AGE_MIX.values())),
+                    rng.choice(len(bands), n, p=list(AGE_MIX_FEMALE.values())))
+    age = np.array([rng.integers(bands[b][0], bands[b][1] + 1) for b in band])
     index = rng.choice(len(INDEX_OFFENCE_GROUPS), n, p=INDEX_MIX)
     ethnic = rng.choice(len(ETHNIC_GROUPS), n, p=ETHNIC_MIX)
     p = 0.27 * np.where(male, 1.08, 0.6) * np.where(age <= 17, 1.3, np.where(age >= 41, 0.75, 1.0))
@@ -52,7 +57,8 @@ def cohort_rows(cohort_start: dt.date, offenders: int, districts: dict[str, int]
     keys = rng.choice(16**10, n, replace=False)
     rows = []
     for i in range(n):
-        groups = ";".join(REOFFENCE_GROUPS[g] for g in rng.choice(len(REOFFENCE_GROUPS), counts[i], p=REOFFENCE_MIX))
+        mix = REOFFENCE_MIX if male[i] else REOFFENCE_MIX_FEMALE
+        groups = ";".join(REOFFENCE_GROUPS[g] for g in rng.choice(len(REOFFENCE_GROUPS), counts[i], p=mix))
         rows.append([f"P{keys[i]:010x}", cohort_start.isoformat(), district[i], "Male" if male[i] else "Female",
                      str(age[i]), ETHNIC_GROUPS[ethnic[i]], INDEX_OFFENCE_GROUPS[index[i]],
                      "Y" if reoffended[i] else "N", str(counts[i]), groups])
