@@ -165,6 +165,9 @@ def malformed_row_numbers(path: Path, malformed: list[tuple[str, int]], expected
             found.append(number)
     if found and found[-1] == last and last_text in short:
         raise FileRejected(source, f"truncated: its last row (data row {last}) ends before its last field")
+    if len(found) != len(malformed):  # numbering the rows without them would misnumber every later row
+        raise FileRejected(source, f"{len(malformed)} malformed rows, {len(malformed) - len(found)} of them not "
+                                   "found line by line: the file's rows cannot be numbered")
     return found
 
 
