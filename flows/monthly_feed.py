@@ -28,6 +28,7 @@ from tasks.publish import PartitionLoad
 from tasks.report import FeedReport
 from tasks.runs import release_memory
 from tasks.settings import Settings
+from tasks.shared_once import SharedOnce
 from tasks.validate import rule_counts, warnings_by_file
 from warehouse.engine import open_engine
 
@@ -251,8 +252,9 @@ def prepared_in_order(feed: MonthlyFeed, files: list[MonthFile], extras: dict, s
         return
     window = 2 * (os.cpu_count() or 2)
     futures = deque()
+    shared = SharedOnce(extras, settings.landing / "_shared")  # the geography goes to each worker once
     for batch in batches:
-        futures.append(prepare_month_batch.submit(feed, batch, extras, settings, run_id, loaded))
+        futures.append(prepare_month_batch.submit(feed, batch, shared, settings, run_id, loaded))
         if len(futures) >= window:
             yield futures.popleft().result()
     while futures:

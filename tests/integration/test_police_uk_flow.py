@@ -182,7 +182,7 @@ def test_bad_rows_go_to_quarantine_with_their_rule(loaded, tmp_path):
                        crimes[3] + 1: "crime_type_known"})
 
     _, header, rows = edit_rows("2019-12", edits)
-    ingest_police_uk(source=str(write_csv(tmp_path / "2019-12-lancashire-street.csv", header, rows)), **loaded["where"])
+    ingest_police_uk(source=str(write_csv(tmp_path / "2019-12-lancashire-street.csv", header, rows)), rebuild_marts=False, **loaded["where"])
     got = query(loaded["url"], "select source_row, rule, crime_type from quarantine_street_crime order by source_row")
     assert [(r, rule) for r, rule, _ in got] == sorted(broken.items())
     assert "Jaywalking" in [t for _, _, t in got]  # original values are kept
@@ -190,7 +190,7 @@ def test_bad_rows_go_to_quarantine_with_their_rule(loaded, tmp_path):
         loaded["url"], "select rows_in, rows_curated, rows_quarantined from etl_load_log "
                        "where period = '2019-12' order by finished_at desc limit 1")
     assert (rows_in, curated, quarantined) == (14748, 14743, 5)
-    ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12", **loaded["where"])  # the clean file replaces it
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12", rebuild_marts=False, **loaded["where"])  # the clean file replaces it
     assert query(loaded["url"], "select count(*) from quarantine_street_crime") == [(0,)]
     assert fact_counts(loaded["url"]) == raw_counts()
 
@@ -204,7 +204,7 @@ def test_one_malformed_row_or_unparseable_number_is_quarantined_and_the_month_lo
     _, header, rows = edit_rows("2019-12", edits)
     path = write_csv(tmp_path / "2019-12-lancashire-street.csv", header, rows)
     lines = path.read_bytes().decode().split("\r\n")
-    ingest_police_uk(source=str(path), **loaded["where"])
+    ingest_police_uk(source=str(path), rebuild_marts=False, **loaded["where"])
     got = query(loaded["url"], "select source_row, rule, raw_text, crime_type from quarantine_street_crime "
                                "order by source_row")
     assert got == [(10, "malformed_row", lines[10], None), (20, "unparseable_number", lines[20], None),
@@ -216,7 +216,7 @@ def test_one_malformed_row_or_unparseable_number_is_quarantined_and_the_month_lo
     # the row numbers of the rows around them are the file's own
     assert query(loaded["url"], "select min(source_row), max(source_row), count(*) from fact_street_crime "
                                 "where month = '2019-12-01' and source_row between 9 and 11") == [(9, 11, 2)]
-    ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12", **loaded["where"])  # the clean file replaces it
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2019-12", rebuild_marts=False, **loaded["where"])  # the clean file replaces it
     assert query(loaded["url"], "select count(*) from quarantine_street_crime") == [(0,)]
     assert fact_counts(loaded["url"]) == raw_counts()
 
@@ -226,12 +226,12 @@ def test_an_unseen_outcome_is_a_warning_not_a_rejection(loaded, tmp_path):
         text = archive.read("2020-03/2020-03-lancashire-street.csv").decode()
     path = tmp_path / "2020-03-lancashire-street.csv"
     path.write_text(text.replace("Unable to prosecute suspect", "Offender given a brand new outcome", 3))
-    result = ingest_police_uk(source=str(path), **loaded["where"])
+    result = ingest_police_uk(source=str(path), rebuild_marts=False, **loaded["where"])
     assert result["totals"]["rows_quarantined"] == 0
     (warnings,), = query(loaded["url"], "select warnings from etl_load_log where period = '2020-03' "
                                         "order by finished_at desc limit 1")
     assert "outcome_category_known" in warnings and "Offender given a brand new outcome" in warnings
-    ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-03", **loaded["where"])
+    ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-03", rebuild_marts=False, **loaded["where"])
 
 
 def test_each_run_publishes_row_accounting_and_validation_artifacts(loaded):

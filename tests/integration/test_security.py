@@ -41,10 +41,11 @@ def secured(tmp_path_factory):
     itk = workdir / "itk"
     with zipfile.ZipFile(SAMPLE / "itk" / "itk_lancashire_talking_2020_GENERATED.zip") as archive:
         archive.extract("itk_lancashire_talking_20200131.csv", itk)  # one export is enough to use the key
-    for args in (["ingest", "reference", "--source", SAMPLE_REFERENCE], ["ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--months", "2019-12"],
-                 ["ingest", "itk", "--source", str(itk)], ["build-marts"], ["report"]):
-        runs.append(run_cli(*args, "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir, **env))
-        assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
+    # reference, a police.uk month and an ITK export, then the marts and the report, in one run of the CLI
+    runs.append(run_cli("run", "--feeds", "reference,police_uk,itk", "--reference-source", SAMPLE_REFERENCE,
+                        "--police-uk-source", str(SAMPLE_ZIP), "--months", "2019-12", "--itk-source", str(itk),
+                        "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir, **env))
+    assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
     down = role_url(loader, schema, PASSWORD, port=5999)  # nothing listens: the run fails on connecting
     runs.append(run_cli("ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--workdir", str(workdir), "--warehouse-url", down, cwd=workdir, **env))
     assert runs[-1].returncode == 1
