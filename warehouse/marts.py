@@ -4,7 +4,7 @@ Each file is one SELECT (import CTEs first, `select * from final` last) with hea
   -- grain: source, force, ...  (the columns that identify a row; checked unique after each build)
   -- feeds: police_uk_street    (rebuilt when that feed loads)
 What a mart reads is found in its SQL, never declared: another mart it selects from is built
-first, and a shared model of marts/shared/ it selects from (with the shared models that one
+first, and a shared model of marts/models/ it selects from (with the shared models that one
 reads) is injected as a CTE, so the counting rules and the area fan-out are written once.
 After its SELECT, a mart's statistics and disclosure control are finished in Python
 (`warehouse.finishing`): intervals, tests, secondary suppression.
@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 MARTS_DIR = Path(__file__).parent / "marts"
-SHARED_DIR = MARTS_DIR / "shared"
+MODELS_DIR = MARTS_DIR / "models"  # the shared models marts inject (inside the repo)
 
 
 class MartGrainError(RuntimeError):
@@ -37,7 +37,7 @@ class Mart:
     grain: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
 
-    def select(self, shared_dir: Path = SHARED_DIR) -> str:
+    def select(self, shared_dir: Path = MODELS_DIR) -> str:
         """The mart's SELECT with each shared model it uses injected as the first CTEs."""
         body = self.sql.strip().rstrip(";")
         if not self.uses:
@@ -80,7 +80,7 @@ def shared_models_read(names: set[str], shared: dict[str, str]) -> tuple[str, ..
 
 def discover_marts(folder: Path = MARTS_DIR) -> dict[str, Mart]:
     """Every mart SQL file by name, with the marts and shared models its SQL reads."""
-    shared = {p.stem: p.read_text(encoding="utf-8") for p in sorted((folder / "shared").glob("*.sql"))}
+    shared = {p.stem: p.read_text(encoding="utf-8") for p in sorted((folder / MODELS_DIR.name).glob("*.sql"))}
     sqls = {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.sql"))}
     marts = {}
     for name, sql in sqls.items():

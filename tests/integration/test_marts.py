@@ -198,7 +198,7 @@ def test_marts_rebuild_only_what_a_feed_changes_in_the_order_their_sql_reads_eac
 
 
 def test_a_mart_gets_the_shared_models_its_sql_reads_each_after_those_it_reads(tmp_path):
-    shared = tmp_path / "shared"
+    shared = tmp_path / "models"
     shared.mkdir()
     (shared / "rows.sql").write_text("select 1 as v")
     (shared / "totals.sql").write_text("-- reads rows\nselect sum(v) as v from rows")
