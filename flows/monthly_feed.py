@@ -175,12 +175,6 @@ def prepare_batch(feed: MonthlyFeed, files: list[MonthFile], extras: dict, setti
     return [(mf, results[id(mf)]) for mf in files]
 
 
-def prepare_month_file(feed: MonthlyFeed, mf: MonthFile, extras: dict, settings: Settings,
-                       run_id: str, loaded: dict | None = None) -> tuple[FileOutcome, list[PartitionLoad] | None]:
-    """One file through every stage up to the lake; its outcome and the loads to publish."""
-    return prepare_batch(feed, [mf], extras, settings, run_id, loaded)[0][1]
-
-
 def batch_name(parameters: dict) -> str:
     """The batch task's run name: its feed, month, force and files, e.g.
     `police_uk_street 2020-03 43 forces (43 files)`."""
