@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 
-from flows.common import finish, load_dim_geography, require_source, start_feed_run
-from flows.monthly_feed import load_month_files
-from tasks import stages
-from tasks.errors import SourceError
-from tasks.police_uk import tasks as street
-from tasks.police_uk.conform import force_area
+from flows.common import require_source
+from flows.runner import run_feed
 from tasks.police_uk.feed import STREET
 from tasks.police_uk.fetch import PoliceUkClient
-from tasks.police_uk.schema import FEED
 from tasks.runs import retry_on_io
 from tasks.settings import Settings
-
-ALL_FORCES = "all"
 
 
 @task(name="fetch-archive", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_on_io)
@@ -49,23 +42,9 @@ def ingest_police_uk(
     incremental: process only files that are new or changed since their partition's last load
         (the monthly run over a 36-month archive then reads one month, not 36).
     """
-    if not fetch_month:
+    if fetch_month:
+        source = lambda settings: fetch_archive(settings, fetch_month)  # noqa: E731  run once the run has started
+    else:
         source = require_source(source, "source", "a folder, file or .zip of YYYY-MM-<force>-street.csv (or set `fetch_month`)")
-    logger = get_run_logger()
-    settings, run_id, report = start_feed_run(FEED, workdir, lake_dir, warehouse_url)
-    try:
-        if fetch_month:
-            source = fetch_archive(settings, fetch_month)
-        files = street.find_street_files(source, None if force == ALL_FORCES else force, months)
-        if not files:
-            raise SourceError(f"no {force} street files for months {months or 'any'} in {source}")
-        dim = load_dim_geography(settings)
-        areas = {f: force_area(dim, f) for f in sorted({mf.force for mf in files})}
-    except (SourceError, FileNotFoundError, LookupError) as exc:
-        report.error = str(exc)
-        return finish(report, settings, source=str(source))
-    logger.info("%d street file(s) for %s", len(files), ", ".join(areas))
-    load_month_files(STREET, files, {"dim": dim, "areas": areas}, settings, run_id, report, incremental)
-    if rebuild_marts and any(f.status == "loaded" for f in report.files):
-        report.marts_built = stages.rebuild_marts(settings, [FEED])
-    return finish(report, settings)
+    return run_feed(STREET, source, {"force": force, "months": months}, workdir, lake_dir, warehouse_url,
+                    rebuild_marts, incremental)

@@ -1,8 +1,10 @@
-"""A monthly file feed: the stages every per-file feed shares, driven by a small declaration.
+"""The feed contract: what a feed declares, once, for the one runner (flows/runner.py) to load it.
 
-police.uk street files and the force's offence-coded extract are both one file per force and
-month, replaced as a (force, month) partition; each declares how to read, check, conform and
-quarantine its rows, and this module runs the stages in order.
+A feed says how its source files are found and named, its partition key, the tables it writes
+(each with its own column names for that key), and its stages: read, the raw suite, conform, the
+curated suite and quarantine, with an optional merge run inside the load's transaction. The
+runner does everything else the same way for every feed: landing, row accounting, the lake, the
+warehouse transaction, the load log, batching, incremental runs and the run's report.
 """
 
 from __future__ import annotations
@@ -16,63 +18,148 @@ from typing import Any, Callable
 import pyarrow as pa
 
 from tasks.errors import SourceError
-from tasks.periods import in_range, parse_month
+from tasks.periods import in_range, month_label, parse_month
 from tasks.sources import SourceFile
 from tasks.validate import SuiteOutcome
 
 
 @dataclass(frozen=True)
-class MonthFile:
-    """A source file found for a force and month."""
+class Unit:
+    """A source file found for a feed, and what its name says: the period it holds and the values
+    of the feed's partition key (in the order the feed declares them; empty when the rows say)."""
 
     file: SourceFile
-    month: dt.date
-    force: str
+    period: str | None = None          # the load log's period: 2020-03, 2019-20, 2020-01-31
+    partition_key: str | None = None   # the load log's partition: force=lancashire, wave=2019-20
+    keys: tuple = ()                   # the feed's partition key values, e.g. ("lancashire", date(2020, 3, 1))
+    log_name: str | None = None        # the load log's feed, when not the feed's (reference files name their layout)
+    info: Any = None                   # what else the name told (a reference file's layout)
+
+    @property
+    def force(self) -> str | None:
+        """The force its name gives, for the monthly feeds' batching and run names."""
+        return self.keys[0] if self.keys and isinstance(self.keys[0], str) else None
 
 
 @dataclass(frozen=True)
-class FileContext:
-    """What conform and quarantine need to know about the file being loaded."""
+class Part:
+    """Rows of a file checked and published together, one load-log row: the file, or a sheet of it."""
 
-    force: str
-    month: dt.date
+    rows: pa.Table
+    faults: pa.Table | None = None      # rows the reader could not split or parse (line number, rule, text)
+    period: str | None = None           # when the part says more than the file's name (a workbook's sheet)
+    partition_key: str | None = None
+    kind: str | None = None             # the layout or sheet the reader recognised
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the stages of one part need to know."""
+
+    unit: Unit
+    part: Part
     sha256: str
     run_id: str
+    source: str                          # the file's name, for messages
     extras: dict[str, Any] = field(default_factory=dict)  # dim_geography, force area, classification...
+
+    @property
+    def force(self) -> str | None:
+        """The force the file's name gives."""
+        return self.unit.force
+
+    @property
+    def month(self) -> dt.date | None:
+        """The month the file's name gives (monthly feeds)."""
+        return next((k for k in self.unit.keys if isinstance(k, dt.date)), None)
+
+
+def iso(value) -> str:
+    """A partition value as a folder name: dates as ISO, '/' (2019/20) as '-'."""
+    return (value.isoformat() if isinstance(value, dt.date) else str(value)).replace("/", "-")
+
+
+def month_folder(value) -> str:
+    """A monthly feed's partition value as a folder name: months as YYYY-MM."""
+    return month_label(value) if isinstance(value, dt.date) else iso(value)
 
 
 @dataclass(frozen=True)
-class MonthlyFeed:
-    """How one feed reads, checks, conforms and quarantines a file, and where its rows go."""
+class Target:
+    """A warehouse table the feed writes: its lake folder, and its own column names for the feed's
+    partition key (the quarantine's `file_month` for the facts' `month`). A load replaces one
+    partition, and the lake stores it at <zone>/<dataset>/<column>=<value>/... without those columns."""
 
-    name: str
-    fact_table: str
-    quarantine_table: str
-    curated_schema: pa.Schema
-    quarantine_schema: pa.Schema
-    read: Callable[[Any, str], tuple[pa.Table, pa.Table]]                # landed path, name -> rows, row faults
-    check_raw: Callable[[pa.Table, dt.date, str], tuple[pa.Table, pa.Table, SuiteOutcome]]
-    conform: Callable[[pa.Table, FileContext], pa.Table]
-    check_curated: Callable[[pa.Table, dt.date, str], SuiteOutcome]
-    quarantine: Callable[[pa.Table, FileContext], pa.Table]
-    describe: Callable[[pa.Table], str]
-    keeps_raw_text: bool = True  # a faulty row's text is quarantined, unless the file carries personal data
+    table: str
+    schema: pa.Schema
+    dataset: str
+    zone: str = "curated"
+    key: tuple[str, ...] = ()
+    folder: Callable[[Any], str] = iso     # a key value as its folder name
+
+    def folders(self, values: dict) -> dict[str, str]:
+        """The partition's folder names."""
+        return {k: self.folder(values[k]) for k in self.key}
+
+
+Checked = tuple[pa.Table, pa.Table, SuiteOutcome]  # rows that passed, rows held back (with their rules), the suite
+
+
+@dataclass(frozen=True)
+class FeedContract:
+    """One feed, declared for the runner."""
+
+    name: str                                                   # its load-log name
+    expects: str                                                # what the source should hold, for "no ... in <source>"
+    find: Callable[[str, dict], list[Unit]]                     # source, flow parameters -> units
+    context: Callable[[Any, list[Unit], dict], dict]            # settings, units, parameters -> extras for the stages
+    read: Callable[[Path, str, Unit], list[Part]]               # landed path, source name -> parts
+    check_raw: Callable[[pa.Table, Context], Checked]
+    conform: Callable[[pa.Table, Context], dict[str, pa.Table]]  # good rows -> rows per target table
+    check_curated: Callable[[dict[str, pa.Table], Context], list[SuiteOutcome]]
+    quarantine: Callable[[pa.Table, Context], pa.Table]         # held-back rows -> the quarantine target's rows
+    targets: tuple[Target, ...]                                 # the facts first, the quarantine last
+    # The partitions each target's rows replace; by default the one the file's name gives. A feed whose
+    # rows name their partitions (the Home Office years, MoJ cohorts) says which, empty ones included.
+    partitions: Callable[[Context, dict[str, pa.Table]], dict[str, list[dict]]] | None = None
+    describe: Callable[[dict[str, pa.Table]], str | None] = lambda tables: None  # counts an analyst wants beside the load
+    merge: Callable | None = None                               # (conn, outcomes) inside the load's transaction
+    batch_bytes: int = 0            # >0: a month's small files go through each suite together, up to this much CSV
+    keeps_raw_text: bool = True     # a faulty row's text is quarantined, unless the file carries personal data
+
+    @property
+    def quarantine_target(self) -> Target:
+        """The table held-back rows go to."""
+        return self.targets[-1]
+
+    @property
+    def fact_targets(self) -> tuple[Target, ...]:
+        """The tables curated rows go to."""
+        return self.targets[:-1]
+
+
+def single(check: Callable[..., SuiteOutcome]) -> Callable[..., list[SuiteOutcome]]:
+    """A curated check of the feed's one fact table, as the contract's list of suite outcomes."""
+    def check_curated(tables: dict[str, pa.Table], ctx: Context) -> list[SuiteOutcome]:
+        (table,) = tables.values()
+        return [check(table, ctx)]
+    return check_curated
 
 
 def find_month_files(source, name: re.Pattern[str], force: str | None,
-                     months: tuple[dt.date, dt.date] | None, default_force: str | None = None) -> list[MonthFile]:
+                     months: tuple[dt.date, dt.date] | None, default_force: str | None = None) -> list[Unit]:
     """Files whose base name matches `name` (groups: month, and force unless a default is given),
-    for the force and months asked for, sorted by force and month."""
+    for the force and months asked for, sorted by force and month: units keyed (force, month)."""
     found = []
     for f in source.list_files(name):
         m = name.search(Path(f.name.split("!")[-1]).name)
         month = parse_month(m.group("month"))
         file_force = m.groupdict().get("force") or default_force
         if (force is None or file_force == force) and in_range(month, months):
-            found.append(MonthFile(f, month, file_force))
-    found.sort(key=lambda s: (s.force, s.month, s.file.name))
-    twice = [(a, b) for a, b in zip(found, found[1:]) if (a.force, a.month) == (b.force, b.month)]
+            found.append(Unit(f, month_label(month), f"force={file_force}", (file_force, month)))
+    found.sort(key=lambda u: (u.keys, u.file.name))
+    twice = [(a, b) for a, b in zip(found, found[1:]) if a.keys == b.keys]
     if twice:
-        pairs = "; ".join(f"{a.force} {a.month:%Y-%m}: {a.file.name} and {b.file.name}" for a, b in twice)
+        pairs = "; ".join(f"{a.force} {a.period}: {a.file.name} and {b.file.name}" for a, b in twice)
         raise SourceError(f"the source holds the same month twice, so which to load is ambiguous ({pairs}): pass one")
     return found

@@ -61,3 +61,11 @@ def discard(staged: Path | None) -> None:
     """Drop a staged file whose load did not commit; the partition keeps its previous file."""
     if staged is not None:
         staged.unlink(missing_ok=True)
+
+
+def read_curated(lake: Path, name: str) -> pa.Table:
+    """A curated reference table (dim_geography, ref_*) from the lake, or an error that says how to load it."""
+    path = partition_dir(lake, "curated", name) / DATA_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run `csp-pipeline ingest reference` first")
+    return pq.read_table(path)

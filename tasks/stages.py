@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,7 +9,6 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks import lake, landing, publish
-from tasks.feed import FileContext, MonthlyFeed
 from tasks.load_log import FileOutcome, record_rejection
 from tasks.runs import retry_on_io
 from tasks.settings import Settings
@@ -73,27 +71,3 @@ def log_rejection(settings: Settings, outcome: FileOutcome, status: str = "rejec
 def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[str]:
     """Rebuild the marts the feeds change (all of them when feeds is None)."""
     return build_marts(open_engine(settings.warehouse), feeds, settings.analyst_role)
-
-
-@task(name="read", task_run_name="read {landed.source_name}", cache_policy=NO_CACHE)
-def read_file(feed: MonthlyFeed, landed: landing.LandedFile) -> tuple[pa.Table, pa.Table]:
-    """Landed bytes -> Arrow with the feed's declared schema, and the rows at fault."""
-    return feed.read(landed.path, landed.source_name)
-
-
-@task(name="validate-raw", task_run_name="validate-raw {feed.name} {source}", cache_policy=NO_CACHE)
-def validate_raw(feed: MonthlyFeed, table: pa.Table, month: dt.date, source: str):
-    """Raw suite: reject the file, or split good and quarantined rows."""
-    return feed.check_raw(table, month, source)
-
-
-@task(name="conform", task_run_name="conform {feed.name} {ctx.force} {ctx.month}", cache_policy=NO_CACHE)
-def conform(feed: MonthlyFeed, good: pa.Table, ctx: FileContext) -> pa.Table:
-    """Typed, joined, flagged rows of the fact table."""
-    return feed.conform(good, ctx)
-
-
-@task(name="validate-curated", task_run_name="validate-curated {feed.name} {source}", cache_policy=NO_CACHE)
-def validate_curated(feed: MonthlyFeed, curated: pa.Table, month: dt.date, source: str):
-    """Curated suite on the rows about to be published; any failure rejects the file."""
-    return feed.check_curated(curated, month, source)

@@ -9,14 +9,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from tasks.csv_read import read_csv_rows
-from tasks.feed import MonthFile, find_month_files
+from tasks.feed import Unit, find_month_files
 from tasks.police_uk.schema import RAW_SCHEMA
 from tasks.sources import Source
 
 STREET_FILE = re.compile(r"^(?P<month>\d{4}-\d{2})-(?P<force>[a-z0-9-]+)-street\.csv$")
 
 
-def find_street_files(source: Source, force: str | None, months: tuple[dt.date, dt.date] | None) -> list[MonthFile]:
+def find_street_files(source: Source, force: str | None, months: tuple[dt.date, dt.date] | None) -> list[Unit]:
     """Every `YYYY-MM-<force>-street.csv` in the source for the force and months asked for."""
     return find_month_files(source, STREET_FILE, force, months)
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import pyarrow as pa
 
 from tasks.csv_read import read_csv_rows
-from tasks.feed import MonthFile, find_month_files
+from tasks.feed import Unit, find_month_files
 from tasks.recorded_crime.schema import HEADER, RAW_SCHEMA
 from tasks.sources import Source
 
 EXTRACT_FILE = re.compile(r"^recorded_crime_(?P<month>\d{4}-\d{2})\.csv$")
 
 
-def find_extracts(source: Source, force: str, months: tuple[dt.date, dt.date] | None) -> list[MonthFile]:
+def find_extracts(source: Source, force: str, months: tuple[dt.date, dt.date] | None) -> list[Unit]:
     """The force's monthly extracts in the source (the file name carries no force: it is the sender's)."""
     return find_month_files(source, EXTRACT_FILE, None, months, default_force=force)
 

@@ -40,7 +40,8 @@ def ingest(workdir: Path, url: str, crash: str | None = None):
 
 def lake_rows(workdir: Path, zone: str) -> dict[str, int]:
     """Rows per month in the lake's visible partition files."""
-    files = (workdir / "lake" / zone / "police_uk_street").glob("force=lancashire/month=*/data.parquet")
+    month = "month" if zone == "curated" else "file_month"
+    files = (workdir / "lake" / zone / "police_uk_street").glob(f"force=lancashire/{month}=*/data.parquet")
     return {f.parent.name.split("=")[1]: pq.ParquetFile(f).metadata.num_rows for f in files}
 
 

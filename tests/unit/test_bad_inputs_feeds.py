@@ -13,6 +13,7 @@ import zipfile
 import pytest
 
 from tasks.errors import FileRejected
+from tasks.feed import Context, Unit
 from tasks.itk.read import read_export
 from tasks.police_uk.feed import STREET
 from tasks.reoffending.moj import read_moj_file
@@ -23,6 +24,7 @@ from tests.unit.test_bad_inputs import edit_row as edit
 
 MONTH = dt.date(2020, 1, 1)
 STREET_NAME = "2020-01-lancashire-street.csv"
+UNIT = Unit(None, "2020-01", "force=lancashire", ("lancashire", MONTH))
 
 
 def member_text(archive, suffix: str) -> str:
@@ -41,9 +43,10 @@ def check_street(tmp_path, data: str | bytes):
     """Read and run the raw suite on a street file's bytes: (good, bad), balanced."""
     path = tmp_path / STREET_NAME
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    table, faults = STREET.read(path, path.name)
-    assert faults.num_rows == 0
-    good, bad, _ = STREET.check_raw(table, MONTH, path.name)
+    (part,) = STREET.read(path, path.name, UNIT)
+    table = part.rows
+    assert part.faults.num_rows == 0
+    good, bad, _ = STREET.check_raw(table, Context(UNIT, part, "0" * 64, "run", path.name))
     assert good.num_rows + bad.num_rows == table.num_rows == 500
     return good, bad
 
