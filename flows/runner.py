@@ -187,17 +187,20 @@ def to_lake(contract: FeedContract, read: ReadPart, tables: dict[str, pa.Table],
     ctx = read.ctx
     quarantined = contract.quarantine(with_faults(bad, ctx.part.faults, contract.keeps_raw_text), ctx)
     tables = {**tables, contract.quarantine_target.table: quarantined}
-    facts = [tables[t.table] for t in contract.fact_targets]
+    facts = next(tables[t.table] for t in contract.fact_targets if t.table in tables)  # the rows a load log counts
     outcome = replace(
         read.started,
-        rows_curated=facts[0].num_rows, rows_quarantined=quarantined.num_rows,
+        rows_curated=facts.num_rows, rows_quarantined=quarantined.num_rows,
         raw_suite_success=all(r.success for r in raw), curated_suite_success=all(r.success for r in curated),
         warnings=[w for r in raw + curated for w in r.warnings],
-        quarantine_by_rule=rule_counts(quarantined), message=contract.describe(tables),
+        quarantine_by_rule=rule_counts(quarantined),
+        message=contract.describe(tables) if contract.describe else None,
     )
+    if contract.period:
+        outcome = replace(outcome, period=contract.period(tables))
     claims = contract.partitions(ctx, tables) if contract.partitions else {}
     loads = []
-    for target in contract.targets:
+    for target in (t for t in contract.targets if t.table in tables):
         default = [dict(zip(target.key, ctx.unit.keys))] if len(ctx.unit.keys) == len(target.key) else []
         loads += partition_loads(target, tables[target.table], claims.get(target.table, default), settings)
     return Prepared(outcome, tuple(loads))

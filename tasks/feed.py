@@ -50,6 +50,7 @@ class Part:
     period: str | None = None           # when the part says more than the file's name (a workbook's sheet)
     partition_key: str | None = None
     kind: str | None = None             # the layout or sheet the reader recognised
+    holds: tuple = ()                   # the partitions the part replaces, whatever rows it keeps (a sheet's year)
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,12 @@ class FeedContract:
     conform: Callable[[pa.Table, Context], dict[str, pa.Table]]  # good rows -> rows per target table
     check_curated: Callable[[dict[str, pa.Table], Context], list[SuiteOutcome]]
     quarantine: Callable[[pa.Table, Context], pa.Table]         # held-back rows -> the quarantine target's rows
-    targets: tuple[Target, ...]                                 # the facts first, the quarantine last
+    targets: tuple[Target, ...]     # the facts first (a part writes some of them), the quarantine last
     # The partitions each target's rows replace; by default the one the file's name gives. A feed whose
     # rows name their partitions (the Home Office years, MoJ cohorts) says which, empty ones included.
     partitions: Callable[[Context, dict[str, pa.Table]], dict[str, list[dict]]] | None = None
-    describe: Callable[[dict[str, pa.Table]], str | None] = lambda tables: None  # counts an analyst wants beside the load
+    describe: Callable[[dict[str, pa.Table]], str | None] | None = None  # counts an analyst wants beside the load
+    period: Callable[[dict[str, pa.Table]], str | None] | None = None    # the load log's period, when the rows say it
     merge: Callable | None = None                               # (conn, outcomes) inside the load's transaction
     batch_bytes: int = 0            # >0: a month's small files go through each suite together, up to this much CSV
     keeps_raw_text: bool = True     # a faulty row's text is quarantined, unless the file carries personal data

@@ -8,6 +8,10 @@ import pyarrow.compute as pc
 from tasks.ho_csp.read import CANONICAL, FEED, SHEET
 from tasks.validate import SuiteOutcome, check_or_reject, split_rows
 
+QUARANTINE_SCHEMA = pa.schema([("period", pa.string()), *[(c, pa.string()) for c in CANONICAL], ("sheet", pa.string()),
+                               ("source_row", pa.int32()), ("rule", pa.string()), ("source_sha256", pa.string()),
+                               ("run_id", pa.string())])
+
 
 def sheet_years(part: str, table: pa.Table) -> list[str]:
     """The years a batch may hold: its sheet's year, or (CSV) any well-formed year in it."""
@@ -32,4 +36,4 @@ def quarantine_rows(bad: pa.Table, part: str, sha256: str, run_id: str) -> pa.Ta
     columns = {"period": period, **{c: bad[c] for c in CANONICAL},
                "sheet": pa.nulls(n, pa.string()).fill_null(part), "source_row": bad["source_row"], "rule": bad["rule"],
                "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256), "run_id": pa.nulls(n, pa.string()).fill_null(run_id)}
-    return pa.table(columns)
+    return pa.table(columns).cast(QUARANTINE_SCHEMA)

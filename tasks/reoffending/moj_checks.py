@@ -57,6 +57,12 @@ SERIES_SCHEMA = pa.schema([
 """Curated grain: one row per published figure of the national series (empty figures stay null)."""
 
 
+QUARANTINE_SCHEMA = pa.schema([
+    ("layout", pa.string()), ("partition_key", pa.string()), ("source_row", pa.int32()), ("values_json", pa.string()),
+    ("rule", pa.string()), ("source_sha256", pa.string()), ("run_id", pa.string()),
+])
+
+
 def parse_count(text: str | None) -> int | None:
     """'1,234' -> 1234; empty, a marker or anything else -> None (the suite says which is which)."""
     if text is None or text in SUPPRESSION_MARKERS:
@@ -180,7 +186,7 @@ def quarantine_rows(bad: pa.Table, layout: str, source: str, sha256: str, run_id
     n = bad.num_rows
     names = SERIES_COLUMNS if layout == "series" else TABLE_COLUMNS
     values = [json.dumps(row, ensure_ascii=False) for row in bad.select(names).to_pylist()]
-    return pa.table({
+    return pa.Table.from_pydict({
         "layout": pa.nulls(n, pa.string()).fill_null(layout),
         "partition_key": pa.array(quarantine_partitions(bad, layout, source), pa.string()),
         "source_row": bad["source_row"],
@@ -188,4 +194,4 @@ def quarantine_rows(bad: pa.Table, layout: str, source: str, sha256: str, run_id
         "rule": bad["rule"],
         "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
         "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
-    })
+    }, schema=QUARANTINE_SCHEMA)

@@ -27,20 +27,20 @@ def make_archive_tree(root):
 def test_folder_at_any_depth_filters_force_and_months(tmp_path):
     make_archive_tree(tmp_path / "deep" / "down")
     found = find_street_files(open_source(tmp_path), "lancashire", parse_month_range("2020-02:2020-03"))
-    assert [f"{f.month:%Y-%m}" for f in found] == ["2020-02", "2020-03"]
+    assert [f.period for f in found] == ["2020-02", "2020-03"]
     assert all(f.force == "lancashire" and f.file.name.endswith("-lancashire-street.csv") for f in found)
 
 
 def test_one_file_and_a_zip_archive_give_the_same_files(tmp_path):
     make_archive_tree(tmp_path / "tree")
     single = find_street_files(open_source(tmp_path / "tree" / "2020-01" / "2020-01-cumbria-street.csv"), None, None)
-    assert [(s.force, f"{s.month:%Y-%m}") for s in single] == [("cumbria", "2020-01")]
+    assert [(s.force, s.period) for s in single] == [("cumbria", "2020-01")]
     archive = tmp_path / "2020-03.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for p in sorted((tmp_path / "tree").rglob("*.csv")):
             z.write(p, str(p.relative_to(tmp_path / "tree")))
     from_zip = find_street_files(open_source(archive), "lancashire", None)
-    assert [f"{f.month:%Y-%m}" for f in from_zip] == ["2020-01", "2020-02", "2020-03"]
+    assert [f.period for f in from_zip] == ["2020-01", "2020-02", "2020-03"]
     with from_zip[0].file.open() as handle:
         assert handle.read().startswith(HEADER)
 
