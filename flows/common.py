@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pyarrow as pa
 from prefect import get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-from tasks import lake
 from tasks.report import FeedFailed, FeedReport
 from tasks.settings import Settings, get_settings
 
@@ -45,48 +43,6 @@ def start_feed_run(feed: str, workdir: str | None, lake_dir: str | None,
     for action in stages.recover_leftovers(settings):
         get_run_logger().warning("recovery: %s", action)
     return settings, run_id, FeedReport(feed, run_id)
-
-
-def load_reference_table(settings: Settings, name: str) -> pa.Table:
-    """A curated reference table from the lake, or an error that says how to load it."""
-    import pyarrow.parquet as pq
-
-    path = lake.partition_dir(settings.lake, "curated", name) / "data.parquet"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run `csp-pipeline ingest reference` first")
-    return pq.read_table(path)
-
-
-def load_dim_geography(settings: Settings) -> pa.Table:
-    """The curated dim_geography, or an error that says how to load it."""
-    return load_reference_table(settings, "dim_geography")
-
-
-def rejected(settings: Settings, outcome, exc: Exception) -> tuple:
-    """Log a file rejected before publishing (its reason on the outcome); it has no loads."""
-    from tasks import stages
-
-    outcome.message = getattr(exc, "reason", str(exc))
-    stages.log_rejection(settings, outcome)
-    return outcome, None
-
-
-def publish_each(items, prepare, settings: Settings, report: FeedReport, then=None) -> None:
-    """Each item through `prepare` (every stage up to the lake), then its loads published in one transaction.
-
-    `prepare(item)` returns the file's outcome and its warehouse loads (None when it was rejected,
-    which it has logged); `then` runs inside each load's transaction (a merge, say).
-    """
-    from tasks import stages
-
-    logger = get_run_logger()
-    for item in items:
-        outcome, loads = prepare(item)
-        report.files.append(outcome)
-        if loads:
-            stages.publish_partitions(settings, loads, [outcome], then)
-        logger.info("%s: %s rows in, %s curated, %s quarantined %s", outcome.source_name, outcome.rows_in,
-                    outcome.rows_curated, outcome.rows_quarantined, outcome.message or "")
 
 
 def finish_feed(report: FeedReport, settings: Settings, rebuild_marts: bool) -> dict:

@@ -46,6 +46,7 @@ class Prepared:
 
     outcome: FileOutcome
     loads: tuple[PartitionLoad, ...] = ()
+    tables: dict[str, pa.Table] | None = None  # the conformed rows, kept for a feed that combines its files
 
 
 @dataclass
@@ -67,9 +68,10 @@ def run_feed(contract: FeedContract, source: str | Callable[[Settings], str], pa
     settings, run_id, report = start_feed_run(contract.name, workdir, lake_dir, warehouse_url)
     try:
         source = source(settings) if callable(source) else source
-        units = find_units(contract, source, parameters)
+        units = find_units(contract, source, parameters, settings)
         if not units:
             raise SourceError(f"no {contract.expects} in {source}")
+        report.notes += [note for unit in units for note in unit.notes]
         extras = contract.context(settings, units, parameters)
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
@@ -80,9 +82,9 @@ def run_feed(contract: FeedContract, source: str | Callable[[Settings], str], pa
 
 
 @task(name="find-sources", task_run_name="find {contract.name} files", **stages.IO_RETRIES)
-def find_units(contract: FeedContract, source: str, parameters: dict) -> list[Unit]:
+def find_units(contract: FeedContract, source: str, parameters: dict, settings: Settings) -> list[Unit]:
     """The feed's files in the source, in the order they load."""
-    return contract.find(source, parameters)
+    return contract.find(source, parameters, settings)
 
 
 def rejected(settings: Settings, outcome: FileOutcome, exc: Exception) -> Prepared:
@@ -186,11 +188,11 @@ def to_lake(contract: FeedContract, read: ReadPart, tables: dict[str, pa.Table],
     """The part's quarantine, its outcome and its staged lake files: the loads that publish it."""
     ctx = read.ctx
     quarantined = contract.quarantine(with_faults(bad, ctx.part.faults, contract.keeps_raw_text), ctx)
+    first = next(iter(tables.values()))  # the rows the load log counts: responses, not the issues they name
     tables = {**tables, contract.quarantine_target.table: quarantined}
-    facts = next(tables[t.table] for t in contract.fact_targets if t.table in tables)  # the rows a load log counts
     outcome = replace(
         read.started,
-        rows_curated=facts.num_rows, rows_quarantined=quarantined.num_rows,
+        rows_curated=first.num_rows, rows_quarantined=quarantined.num_rows,
         raw_suite_success=all(r.success for r in raw), curated_suite_success=all(r.success for r in curated),
         warnings=[w for r in raw + curated for w in r.warnings],
         quarantine_by_rule=rule_counts(quarantined),
@@ -203,7 +205,7 @@ def to_lake(contract: FeedContract, read: ReadPart, tables: dict[str, pa.Table],
     for target in (t for t in contract.targets if t.table in tables):
         default = [dict(zip(target.key, ctx.unit.keys))] if len(ctx.unit.keys) == len(target.key) else []
         loads += partition_loads(target, tables[target.table], claims.get(target.table, default), settings)
-    return Prepared(outcome, tuple(loads))
+    return Prepared(outcome, tuple(loads), tables if contract.combine else None)
 
 
 def partition_loads(target: Target, rows: pa.Table, claimed: list[dict], settings: Settings) -> list[PartitionLoad]:
@@ -217,10 +219,11 @@ def partition_loads(target: Target, rows: pa.Table, claimed: list[dict], setting
         found = split_partitions(rows, list(target.key))
         named = {tuple(k.values()) for k, _ in found}
         parts = found + [(k, rows.slice(0, 0)) for k in claimed if tuple(k[c] for c in target.key) not in named]
+    columns = (target.schema or rows.schema).names
     loads = []
     for where, part_rows in parts:
         staged = stages.write_lake.fn(part_rows, settings, target.zone, target.dataset, target.folders(where), target.key)
-        loads.append(PartitionLoad(target.table, target.schema.names, part_rows.num_rows, where, parquet=staged))
+        loads.append(PartitionLoad(target.table, columns, part_rows.num_rows, where, parquet=staged))
     return loads
 
 
@@ -270,7 +273,9 @@ prepare_files = task(prepare_batch, name="prepare-files", task_run_name=batch_na
 
 def batches(contract: FeedContract, units: list[Unit]) -> list[list[Unit]]:
     """One file a batch; for a batching feed, a period's files (any force) up to its batch_bytes of
-    CSV, a bigger file alone."""
+    CSV, a bigger file alone; for a combining feed, all of them."""
+    if contract.combine:
+        return [list(units)]
     if not contract.batch_bytes:
         return [[u] for u in units]
     out: list[list[Unit]] = []
@@ -356,6 +361,8 @@ def load_units(contract: FeedContract, units: list[Unit], extras: dict, settings
                     logger.info("%s %s: %s rows in, %s curated, %s quarantined %s", Path(unit.file.name).name,
                                 o.period or "", o.rows_in, o.rows_curated, o.rows_quarantined, o.message or "")
                 progress.advance(sum(p.outcome.rows_in or 0 for p in prepared), unit.file.size)
+            if contract.combine:
+                loads = combined_loads(contract, batch, extras, settings, report, outcomes)
             await_load(pending, settings)
             pending = (publish_in_background(contract, settings, loads, outcomes, local), outcomes, loads) if loads else None
         await_load(pending, settings)
@@ -363,6 +370,35 @@ def load_units(contract: FeedContract, units: list[Unit], extras: dict, settings
         progress.close()
         if local is not None:
             local.shutdown()
+
+
+def combined_loads(contract: FeedContract, batch: list[tuple[Unit, list[Prepared]]], extras: dict, settings: Settings,
+                   report: FeedReport, outcomes: list[FileOutcome]) -> list[PartitionLoad]:
+    """A combining feed's loads: none unless every file was prepared; then the files' own loads and
+    the tables made of them all, checked by their suite. A rejection is the run's error."""
+    from tasks import lake
+
+    prepared = [p for _, ps in batch for p in ps]
+    own = [load for p in prepared for load in p.loads]
+    if any(not p.loads for p in prepared):
+        for load in own:
+            lake.discard(load.parquet)
+        outcomes.clear()
+        return []
+    try:
+        combined = contract.combine([(unit, p.outcome, p.tables) for unit, ps in batch for p in ps], extras)
+    except FileRejected as exc:
+        for load in own:
+            lake.discard(load.parquet)
+        outcomes.clear()
+        report.error = str(exc)
+        return []
+    for outcome in outcomes:
+        outcome.curated_suite_success = combined.suite.success
+    report.notes += combined.suite.warnings + combined.notes
+    targets = {t.table: t for t in contract.targets}
+    return own + [load for table, rows in combined.tables.items()
+                  for load in partition_loads(targets[table], rows, [], settings)]
 
 
 def await_load(pending: tuple | None, settings: Settings) -> None:

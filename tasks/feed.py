@@ -34,6 +34,7 @@ class Unit:
     keys: tuple = ()                   # the feed's partition key values, e.g. ("lancashire", date(2020, 3, 1))
     log_name: str | None = None        # the load log's feed, when not the feed's (reference files name their layout)
     info: Any = None                   # what else the name told (a reference file's layout)
+    notes: tuple[str, ...] = ()        # what finding it noticed (files passed over), for the run's report
 
     @property
     def force(self) -> str | None:
@@ -92,7 +93,7 @@ class Target:
     partition, and the lake stores it at <zone>/<dataset>/<column>=<value>/... without those columns."""
 
     table: str
-    schema: pa.Schema
+    schema: pa.Schema | None        # None: the conformed rows' own columns (the reference tables)
     dataset: str
     zone: str = "curated"
     key: tuple[str, ...] = ()
@@ -101,6 +102,15 @@ class Target:
     def folders(self, values: dict) -> dict[str, str]:
         """The partition's folder names."""
         return {k: self.folder(values[k]) for k in self.key}
+
+
+@dataclass(frozen=True)
+class Combined:
+    """What a feed made of all its files together: tables to publish, the suite that checked them, notes."""
+
+    tables: dict[str, pa.Table]
+    suite: SuiteOutcome
+    notes: list[str] = field(default_factory=list)
 
 
 Checked = tuple[pa.Table, pa.Table, SuiteOutcome]  # rows that passed, rows held back (with their rules), the suite
@@ -112,7 +122,7 @@ class FeedContract:
 
     name: str                                                   # its load-log name
     expects: str                                                # what the source should hold, for "no ... in <source>"
-    find: Callable[[str, dict], list[Unit]]                     # source, flow parameters -> units
+    find: Callable[[str, dict, Any], list[Unit]]                # source, flow parameters, settings -> units
     context: Callable[[Any, list[Unit], dict], dict]            # settings, units, parameters -> extras for the stages
     read: Callable[[Path, str, Unit], list[Part]]               # landed path, source name -> parts
     check_raw: Callable[[pa.Table, Context], Checked]
@@ -127,6 +137,9 @@ class FeedContract:
     period: Callable[[dict[str, pa.Table]], str | None] | None = None    # the load log's period, when the rows say it
     merge: Callable | None = None                               # (conn, outcomes) inside the load's transaction
     batch_bytes: int = 0            # >0: a month's small files go through each suite together, up to this much CSV
+    # All the files as one batch, published together after `combine` (which makes further tables of
+    # the parts' conformed rows), and only when none was rejected: the reference lookups build dim_geography.
+    combine: Callable[[list[tuple[Unit, Any, dict[str, pa.Table]]], Any], "Combined"] | None = None  # (file, outcome, rows)
     keeps_raw_text: bool = True     # a faulty row's text is quarantined, unless the file carries personal data
 
     @property

@@ -26,14 +26,19 @@ class Feed:
     by_force: bool = False    # the flow takes `force`
     by_month: bool = False    # the flow takes `months`
     rebuilds_marts: bool = True  # the flow rebuilds the marts it changes (`rebuild_marts`)
-    # (table, "module:SCHEMA"): the Arrow schema each warehouse table is loaded with; its DDL must
-    # match it column for column (tests/unit/test_registry.py)
-    schemas: tuple[tuple[str, str], ...] = ()
+    # "module:NAME" of its contract (tasks/feed.py): how its files are found, read, checked, conformed and
+    # where they go; the tables it loads and their Arrow schemas, which the DDL must match (tests/unit/test_registry.py)
+    contract: str = ""
 
     @property
     def source_parameter(self) -> str:
         """strategic_assessment's parameter for this feed's source."""
         return f"{self.key}_source"
+
+    def load_contract(self):
+        """The feed's contract (imports its stages)."""
+        module, name = self.contract.split(":")
+        return getattr(importlib.import_module(module), name)
 
     def load_flow(self):
         """The Prefect flow (imports Prefect and the feed's stages)."""
@@ -47,49 +52,40 @@ FEEDS: tuple[Feed, ...] = (
          "folder of ONS lookup CSVs (data/sample/reference holds the Lancashire slice)",
          ("dim_geography", "ref_population", "ref_css_weights_policeuk", "ref_offence_classification",
           "ref_serious_violence_rules", "ref_age_bands", "ref_threat_ranking"), ("quarantine_reference",),
-         rebuilds_marts=False),
+         rebuilds_marts=False, contract="tasks.reference.feed:REFERENCE"),
     Feed("police_uk", "police_uk_street", "police-uk", "flows.ingest_police_uk:ingest_police_uk",
          "data.police.uk street-level crime and ASB", "folder of *-street.csv (any depth), one file, or a .zip archive",
          ("fact_street_crime",), ("quarantine_street_crime",), by_force=True, by_month=True,
-         schemas=(("fact_street_crime", "tasks.police_uk.schema:CURATED_SCHEMA"),
-                  ("quarantine_street_crime", "tasks.police_uk.schema:QUARANTINE_SCHEMA"))),
+         contract="tasks.police_uk.feed:STREET"),
     Feed("recorded_crime", "recorded_crime", "recorded-crime", "flows.ingest_recorded_crime:ingest_recorded_crime",
          "the force's offence-coded crime extracts", "folder (any depth), file or .zip of recorded_crime_YYYY-MM.csv",
          ("fact_recorded_crime",), ("quarantine_recorded_crime",), by_force=True, by_month=True,
-         schemas=(("fact_recorded_crime", "tasks.recorded_crime.schema:CURATED_SCHEMA"),
-                  ("quarantine_recorded_crime", "tasks.recorded_crime.schema:QUARANTINE_SCHEMA"))),
+         contract="tasks.recorded_crime.feed:EXTRACT"),
     Feed("ho_csp", "ho_csp", "ho-csp", "flows.ingest_ho_csp:ingest_ho_csp",
          "Home Office recorded crime by Community Safety Partnership",
          "folder, file or .zip of the tables (xlsx, a sheet per year, or CSV)",
          ("fact_ho_csp_crime",), ("quarantine_ho_csp_crime",),
-         schemas=(("fact_ho_csp_crime", "tasks.ho_csp.conform:CURATED_SCHEMA"),)),
+         contract="tasks.ho_csp.feed:HO_TABLES"),
     Feed("itk", "itk", "itk", "flows.ingest_itk:ingest_itk",
          "Lancashire Talking (In The Know) resident survey exports",
          "folder (any depth), file or .zip of itk_lancashire_talking_YYYYMMDD.csv",
          ("fact_itk_response", "fact_itk_response_issue"), ("quarantine_itk_response",), by_force=True,
-         schemas=(("fact_itk_response", "tasks.itk.schema:RESPONSE_SCHEMA"),
-                  ("fact_itk_response_issue", "tasks.itk.schema:ISSUE_SCHEMA"),
-                  ("etl_stage_itk_response_issue", "tasks.itk.schema:ISSUE_SCHEMA"),
-                  ("quarantine_itk_response", "tasks.itk.schema:QUARANTINE_SCHEMA"))),
+         contract="tasks.itk.feed:EXPORTS"),
     Feed("trading_standards", "trading_standards", "trading-standards", "flows.ingest_trading_standards:ingest_trading_standards",
          "Trading Standards Young Persons Survey waves",
          "folder (any depth), file or .zip of ts_young_persons_survey_YYYY-YY.csv",
          ("fact_young_persons_response",), ("quarantine_young_persons_response",), by_force=True,
-         schemas=(("fact_young_persons_response", "tasks.young_persons.schema:CURATED_SCHEMA"),
-                  ("quarantine_young_persons_response", "tasks.young_persons.schema:QUARANTINE_SCHEMA"))),
+         contract="tasks.young_persons.feed:WAVES"),
     Feed("moj_reoffending", "moj_reoffending", "moj-reoffending", "flows.ingest_moj_reoffending:ingest_moj_reoffending",
          "MoJ proven reoffending tables (overview, geographical tool, national series)",
          "folder, file or .zip of the tables, CSV or xlsx",
          ("fact_moj_reoffending", "fact_moj_reoffending_series"), ("quarantine_moj_reoffending",),
-         schemas=(("fact_moj_reoffending", "tasks.reoffending.moj_checks:TABLES_SCHEMA"),
-                  ("fact_moj_reoffending_series", "tasks.reoffending.moj_checks:SERIES_SCHEMA"))),
+         contract="tasks.reoffending.moj_feed:TABLES_FEED"),
     Feed("reoffending_cohort", "reoffending_cohort", "reoffending-cohort",
          "flows.ingest_reoffending_cohort:ingest_reoffending_cohort", "the local reoffender cohort extracts",
          "folder (any depth), file or .zip of reoffending_cohort_YYYY-MM.csv",
          ("fact_reoffending_cohort", "fact_reoffence"), ("quarantine_reoffending_cohort",), by_force=True,
-         schemas=(("fact_reoffending_cohort", "tasks.reoffending.cohort:COHORT_SCHEMA"),
-                  ("fact_reoffence", "tasks.reoffending.cohort:REOFFENCE_SCHEMA"),
-                  ("quarantine_reoffending_cohort", "tasks.reoffending.cohort:QUARANTINE_SCHEMA"))),
+         contract="tasks.reoffending.cohort_feed:COHORTS"),
 )
 
 BY_KEY = {f.key: f for f in FEEDS}

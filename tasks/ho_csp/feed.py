@@ -23,7 +23,7 @@ FACTS = Target("fact_ho_csp_crime", CURATED_SCHEMA, FEED, key=("financial_year",
 QUARANTINE = Target("quarantine_ho_csp_crime", QUARANTINE_SCHEMA, FEED, "quarantine", ("period",))
 
 
-def find(source: str, parameters: dict) -> list[Unit]:
+def find(source: str, parameters: dict, settings) -> list[Unit]:
     """Every .xlsx and .csv in the source."""
     return [Unit(f) for f in open_source(Path(source)).list_files(TABLE_FILE)]
 

@@ -21,7 +21,7 @@ from tasks.publish import lock_table
 from tasks.sources import open_source
 
 
-def find(source: str, parameters: dict) -> list[Unit]:
+def find(source: str, parameters: dict, settings) -> list[Unit]:
     """The exports in the source, oldest first."""
     return [Unit(e.file, e.export_date.isoformat(), f"export_date={e.export_date}", (e.export_date,))
             for e in read.find_exports(open_source(Path(source)))]

@@ -21,7 +21,7 @@ ALL_FORCES = "all"
 BATCH_BYTES = 40 << 20
 
 
-def find(source: str, parameters: dict) -> list[Unit]:
+def find(source: str, parameters: dict, settings) -> list[Unit]:
     """Every `YYYY-MM-<force>-street.csv` in the source for the force (or all) and months asked for."""
     force = parameters.get("force")
     return read.find_street_files(open_source(Path(source)), None if force == ALL_FORCES else force,

@@ -17,7 +17,7 @@ from tasks.recorded_crime.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
 from tasks.sources import open_source
 
 
-def find(source: str, parameters: dict) -> list[Unit]:
+def find(source: str, parameters: dict, settings) -> list[Unit]:
     """The force's monthly extracts in the source for the months asked for."""
     return read.find_extracts(open_source(Path(source)), parameters["force"], parse_month_range(parameters.get("months")))
 

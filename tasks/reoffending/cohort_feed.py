@@ -17,7 +17,7 @@ from tasks.sources import open_source
 from tasks.validate import check_or_reject
 
 
-def find(source: str, parameters: dict) -> list[Unit]:
+def find(source: str, parameters: dict, settings) -> list[Unit]:
     """The quarterly extracts in the source, oldest first."""
     return [Unit(c.file, f"{c.cohort_start:%Y-%m}", f"cohort_start={c.cohort_start}", (c.cohort_start,))
             for c in cohort.find_cohort_files(open_source(Path(source)))]

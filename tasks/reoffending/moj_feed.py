@@ -25,7 +25,7 @@ QUARANTINE = Target("quarantine_moj_reoffending", QUARANTINE_SCHEMA, "moj_reoffe
                     folder=lambda label: label.replace("/", ",").replace("=", "~"))  # one folder level per label
 
 
-def find(source: str, parameters: dict) -> list[Unit]:
+def find(source: str, parameters: dict, settings) -> list[Unit]:
     """Every .csv and .xlsx in the source: the header says which table each is."""
     return [Unit(f) for f in open_source(Path(source)).list_files(MOJ_FILE)]
 

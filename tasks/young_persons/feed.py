@@ -15,7 +15,7 @@ from tasks.young_persons import checks, conform, read
 from tasks.young_persons.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
 
 
-def find(source: str, parameters: dict) -> list[Unit]:
+def find(source: str, parameters: dict, settings) -> list[Unit]:
     """The wave files in the source, oldest first."""
     return [Unit(w.file, w.wave, f"wave={w.wave}", (w.wave,)) for w in read.find_waves(open_source(Path(source)))]
 
