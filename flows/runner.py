@@ -209,7 +209,7 @@ def to_lake(contract: FeedContract, read: ReadPart, tables: dict[str, pa.Table],
 
 
 def partition_loads(target: Target, rows: pa.Table, claimed: list[dict], settings: Settings) -> list[PartitionLoad]:
-    """The target's rows as one staged lake file and one load per partition: each partition the part
+    """The target's rows as a staged lake file and a load per partition: each partition the part
     claims (emptied when it holds none of its rows) and each its rows name."""
     if not target.key:
         parts = [({}, rows)]
