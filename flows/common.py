@@ -8,6 +8,7 @@ from prefect import get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from tasks.report import FeedFailed, FeedReport
+from tasks.runs import Run
 from tasks.settings import Settings, get_settings
 
 
@@ -32,17 +33,16 @@ def settings_for(workdir: str | None, lake_dir: str | None, warehouse_url: str |
 
 
 def start_feed_run(feed: str, workdir: str | None, lake_dir: str | None,
-                   warehouse_url: str | None) -> tuple[Settings, str, FeedReport]:
-    """Settings for this run, its id, an empty report, and a warehouse with every table created."""
+                   warehouse_url: str | None) -> tuple[Settings, Run, FeedReport]:
+    """Settings for this run, its id and number, an empty report, and a warehouse with every table created."""
     from tasks import stages
-    from tasks.runs import current_run_id
+    from tasks.runs import Run, current_run_id
 
     settings = settings_for(workdir, lake_dir, warehouse_url)
-    run_id = current_run_id()
-    stages.prepare_warehouse(settings)
+    run = Run(current_run_id(), stages.prepare_warehouse(settings))
     for action in stages.recover_leftovers(settings):
         get_run_logger().warning("recovery: %s", action)
-    return settings, run_id, FeedReport(feed, run_id)
+    return settings, run, FeedReport(feed, run.id)
 
 
 def finish_feed(report: FeedReport, settings: Settings, rebuild_marts: bool) -> dict:

@@ -25,12 +25,12 @@ from flows.common import finish, finish_feed, start_feed_run
 from flows.runners import spreads_work
 from tasks import landing, stages
 from tasks.errors import FileRejected, SourceError
-from tasks.feed import Context, FeedContract, Part, Target, Unit
+from tasks.feed import LOAD_ID, Context, FeedContract, Part, Target, Unit, load_id
 from tasks.load_log import FileOutcome, loaded_hashes
 from tasks.progress import IngestProgress
 from tasks.publish import PartitionLoad, split_partitions
 from tasks.report import FeedReport
-from tasks.runs import release_memory
+from tasks.runs import Run, release_memory
 from tasks.settings import Settings
 from tasks.shared_once import SharedOnce
 from tasks.validate import SuiteOutcome, rule_counts, warnings_by_file
@@ -65,10 +65,10 @@ def run_feed(contract: FeedContract, source: str | Callable[[Settings], str], pa
 
     `source` may be a function of the settings (a download, say), run once the run has started.
     """
-    settings, run_id, report = start_feed_run(contract.name, workdir, lake_dir, warehouse_url)
+    settings, run, report = start_feed_run(contract.name, workdir, lake_dir, warehouse_url)
     try:
         source = source(settings) if callable(source) else source
-        units = find_units(contract, source, parameters, settings)
+        units = [replace(u, ordinal=i) for i, u in enumerate(find_units(contract, source, parameters, settings))]
         if not units:
             raise SourceError(f"no {contract.expects} in {source}")
         report.notes += [note for unit in units for note in unit.notes]
@@ -77,7 +77,7 @@ def run_feed(contract: FeedContract, source: str | Callable[[Settings], str], pa
         report.error = str(exc)
         return finish(report, settings, source=None if callable(source) else str(source))
     get_run_logger().info("%s: %d file(s) in %s", contract.name, len(units), source)
-    load_units(contract, units, extras, settings, run_id, report, incremental)
+    load_units(contract, units, extras, settings, run, report, incremental)
     return finish_feed(report, settings, rebuild_marts)
 
 
@@ -94,7 +94,7 @@ def rejected(settings: Settings, outcome: FileOutcome, exc: Exception) -> Prepar
     return Prepared(outcome)
 
 
-def land_and_read(contract: FeedContract, unit: Unit, extras: dict, settings: Settings, run_id: str,
+def land_and_read(contract: FeedContract, unit: Unit, extras: dict, settings: Settings, run: Run,
                   loaded: dict | None) -> tuple[list[Prepared], list[ReadPart]]:
     """Land a file and read its parts; a Prepared instead when it is unchanged or was rejected.
 
@@ -102,9 +102,10 @@ def land_and_read(contract: FeedContract, unit: Unit, extras: dict, settings: Se
     partition already holds stops after landing, with status "unchanged".
     """
     log_name = unit.log_name or contract.name
-    outcome = FileOutcome(run_id, log_name, unit.period, unit.partition_key, unit.file.name)
+    outcome = FileOutcome(run.id, log_name, unit.period, unit.partition_key, unit.file.name,
+                          load_id=load_id(run.number, unit))
     try:
-        landed = stages.land_file.fn(unit.file, log_name, unit.period or "tables", settings, run_id)
+        landed = stages.land_file.fn(unit.file, log_name, unit.period or "tables", settings, run.id)
         outcome = replace(outcome, source_sha256=landed.sha256)
         if loaded is not None and loaded.get((unit.period, unit.partition_key)) == landed.sha256:
             return [Prepared(replace(outcome, status="unchanged"))], []
@@ -112,10 +113,11 @@ def land_and_read(contract: FeedContract, unit: Unit, extras: dict, settings: Se
     except (FileRejected, SourceError) as exc:
         return [rejected(settings, outcome, exc)], []
     reads = []
-    for part in parts:
+    for i, part in enumerate(parts):
         started = replace(outcome, period=part.period or unit.period, partition_key=part.partition_key or unit.partition_key,
-                          rows_in=part.rows.num_rows + (part.faults.num_rows if part.faults is not None else 0))
-        reads.append(ReadPart(unit, Context(unit, part, landed.sha256, run_id, unit.file.name, extras), started))
+                          rows_in=part.rows.num_rows + (part.faults.num_rows if part.faults is not None else 0),
+                          load_id=load_id(run.number, unit, i))
+        reads.append(ReadPart(unit, Context(unit, part, landed.sha256, started.load_id, unit.file.name, extras), started))
     return [], reads
 
 
@@ -204,13 +206,15 @@ def to_lake(contract: FeedContract, read: ReadPart, tables: dict[str, pa.Table],
     loads = []
     for target in (t for t in contract.targets if t.table in tables):
         default = [dict(zip(target.key, ctx.unit.keys))] if len(ctx.unit.keys) == len(target.key) else []
-        loads += partition_loads(target, tables[target.table], claims.get(target.table, default), settings)
+        loads += partition_loads(target, tables[target.table], claims.get(target.table, default), ctx.load_id, settings)
     return Prepared(outcome, tuple(loads), tables if contract.combine else None)
 
 
-def partition_loads(target: Target, rows: pa.Table, claimed: list[dict], settings: Settings) -> list[PartitionLoad]:
-    """The target's rows as a staged lake file and a load per partition: each partition the part
-    claims (emptied when it holds none of its rows) and each its rows name."""
+def partition_loads(target: Target, rows: pa.Table, claimed: list[dict], load: int,
+                    settings: Settings) -> list[PartitionLoad]:
+    """The target's rows, each carrying its load id, as a staged lake file and a load per partition:
+    each partition the part claims (emptied when it holds none of its rows) and each its rows name."""
+    rows = rows.append_column(LOAD_ID, pa.array(np.full(rows.num_rows, load, np.int64)))
     if not target.key:
         parts = [({}, rows)]
     elif len(claimed) == 1 and (rows.num_rows == 0 or rows_name_only(rows, claimed[0])):
@@ -219,7 +223,7 @@ def partition_loads(target: Target, rows: pa.Table, claimed: list[dict], setting
         found = split_partitions(rows, list(target.key))
         named = {tuple(k.values()) for k, _ in found}
         parts = found + [(k, rows.slice(0, 0)) for k in claimed if tuple(k[c] for c in target.key) not in named]
-    columns = (target.schema or rows.schema).names
+    columns = target.columns or rows.schema.names
     loads = []
     for where, part_rows in parts:
         staged = stages.write_lake.fn(part_rows, settings, target.zone, target.dataset, target.folders(where), target.key)
@@ -236,7 +240,7 @@ def rows_name_only(rows: pa.Table, where: dict) -> bool:
     return True
 
 
-def prepare_batch(contract: FeedContract, units: list[Unit], extras: dict, settings: Settings, run_id: str,
+def prepare_batch(contract: FeedContract, units: list[Unit], extras: dict, settings: Settings, run: Run,
                   loaded: dict | None = None) -> list[tuple[Unit, list[Prepared]]]:
     """Files (one, mostly; a month's small files of a monthly feed) through every stage up to the
     lake: each file's parts, prepared. A rejected file is logged (no loads) and leaves earlier loads untouched."""
@@ -245,7 +249,7 @@ def prepare_batch(contract: FeedContract, units: list[Unit], extras: dict, setti
     done: dict[int, list[Prepared]] = {}
     reads: list[ReadPart] = []
     for unit in units:
-        finished, parts = land_and_read(contract, unit, extras, settings, run_id, loaded)
+        finished, parts = land_and_read(contract, unit, extras, settings, run, loaded)
         done[id(unit)] = finished
         reads += parts
     one_part_each = len(reads) == len({id(r.unit) for r in reads})
@@ -303,7 +307,7 @@ def unchanged_units(contract: FeedContract, units: list[Unit], settings: Setting
     return todo, skipped
 
 
-def prepared_in_order(contract: FeedContract, units: list[Unit], extras: dict, settings: Settings, run_id: str,
+def prepared_in_order(contract: FeedContract, units: list[Unit], extras: dict, settings: Settings, run: Run,
                       loaded: dict | None) -> Iterator[list[tuple[Unit, list[Prepared]]]]:
     """Each batch prepared by one task, in order. In the flow's process the batches run in turn; on
     a distributed runner a window of batches is prepared at once (two per worker process), the
@@ -311,13 +315,13 @@ def prepared_in_order(contract: FeedContract, units: list[Unit], extras: dict, s
     todo = batches(contract, units)
     if not spreads_work():
         for batch in todo:
-            yield prepare_files(contract, batch, extras, settings, run_id, loaded)
+            yield prepare_files(contract, batch, extras, settings, run, loaded)
         return
     window = 2 * (os.cpu_count() or 2)
     futures = deque()
     shared = SharedOnce(extras, settings.landing / "_shared")
     for batch in todo:
-        futures.append(prepare_files.submit(contract, batch, shared, settings, run_id, loaded))
+        futures.append(prepare_files.submit(contract, batch, shared, settings, run, loaded))
         if len(futures) >= window:
             yield futures.popleft().result()
     while futures:
@@ -325,7 +329,7 @@ def prepared_in_order(contract: FeedContract, units: list[Unit], extras: dict, s
 
 
 def load_units(contract: FeedContract, units: list[Unit], extras: dict, settings: Settings,
-               run_id: str, report: FeedReport, incremental: bool = False) -> None:
+               run: Run, report: FeedReport, incremental: bool = False) -> None:
     """Every batch prepared, then published in one transaction while the next batch is prepared.
 
     Incremental runs process only new or changed files: unchanged ones are recognised by signature
@@ -345,7 +349,7 @@ def load_units(contract: FeedContract, units: list[Unit], extras: dict, settings
     # processes gets a local thread for them instead.
     local = ThreadPoolExecutor(max_workers=1) if spreads_work() else None
     try:
-        for batch in prepared_in_order(contract, units, extras, settings, run_id, loaded):
+        for batch in prepared_in_order(contract, units, extras, settings, run, loaded):
             release_memory()
             outcomes, loads = [], []
             for unit, prepared in batch:
@@ -398,7 +402,7 @@ def combined_loads(contract: FeedContract, batch: list[tuple[Unit, list[Prepared
     report.notes += combined.suite.warnings + combined.notes
     targets = {t.table: t for t in contract.targets}
     return own + [load for table, rows in combined.tables.items()
-                  for load in partition_loads(targets[table], rows, [], settings)]
+                  for load in partition_loads(targets[table], rows, [], combined.load_id, settings)]
 
 
 def await_load(pending: tuple | None, settings: Settings) -> None:

@@ -33,6 +33,7 @@ class Unit:
     partition_key: str | None = None   # the load log's partition: force=lancashire, wave=2019-20
     keys: tuple = ()                   # the feed's partition key values, e.g. ("lancashire", date(2020, 3, 1))
     log_name: str | None = None        # the load log's feed, when not the feed's (reference files name their layout)
+    ordinal: int = 0                   # its place among the run's files, which its parts' load ids hold
     info: Any = None                   # what else the name told (a reference file's layout)
     notes: tuple[str, ...] = ()        # what finding it noticed (files passed over), for the run's report
 
@@ -61,7 +62,7 @@ class Context:
     unit: Unit
     part: Part
     sha256: str
-    run_id: str
+    load_id: int                         # the part's etl_load_log row, which every row it loads carries
     source: str                          # the file's name, for messages
     extras: dict[str, Any] = field(default_factory=dict)  # dim_geography, force area, classification...
 
@@ -74,6 +75,25 @@ class Context:
     def month(self) -> dt.date | None:
         """The month the file's name gives (monthly feeds)."""
         return next((k for k in self.unit.keys if isinstance(k, dt.date)), None)
+
+
+LOAD_ID = "load_id"
+RUN_LOADS = 100_000_000  # load ids a run holds: run number x 10^8 + file x 10^3 + part (2,000,000,041 is run 20's file 0, part 41)
+FILE_LOADS = 1_000
+
+
+def loaded(schema: pa.Schema) -> pa.Schema:
+    """A table's schema as loaded: the conformed rows' columns and their `load_id`."""
+    return schema.append(pa.field(LOAD_ID, pa.int64()))
+
+
+def load_id(run_number: int, unit: Unit, part: int = 0) -> int:
+    """The load id of a file's part: readable as its run, file and part, and unique without asking the warehouse
+    (a worker process preparing files cannot open DuckDB while the flow holds it)."""
+    if not (0 <= unit.ordinal < RUN_LOADS // FILE_LOADS and 0 <= part < FILE_LOADS):
+        raise SourceError(f"{unit.file.name}: a run holds at most {RUN_LOADS // FILE_LOADS:,} files of "
+                          f"{FILE_LOADS:,} parts each; split the source")
+    return run_number * RUN_LOADS + unit.ordinal * FILE_LOADS + part
 
 
 def iso(value) -> str:
@@ -99,6 +119,11 @@ class Target:
     key: tuple[str, ...] = ()
     folder: Callable[[Any], str] = iso     # a key value as its folder name
 
+    @property
+    def columns(self) -> list[str] | None:
+        """The table's columns as loaded: the conformed rows' and their `load_id`."""
+        return None if self.schema is None else loaded(self.schema).names
+
     def folders(self, values: dict) -> dict[str, str]:
         """The partition's folder names."""
         return {k: self.folder(values[k]) for k in self.key}
@@ -111,6 +136,7 @@ class Combined:
     tables: dict[str, pa.Table]
     suite: SuiteOutcome
     notes: list[str] = field(default_factory=list)
+    load_id: int | None = None      # the load its rows are traced to (dim_geography: the LSOA lookup's)
 
 
 Checked = tuple[pa.Table, pa.Table, SuiteOutcome]  # rows that passed, rows held back (with their rules), the suite

@@ -6,8 +6,25 @@ import ctypes
 import ctypes.util
 import gc
 import uuid
+from dataclasses import dataclass
 
 from tasks.errors import FileRejected, SourceError
+
+
+@dataclass(frozen=True)
+class Run:
+    """A feed run: its Prefect flow run id, and its number, which the load ids of its files hold."""
+
+    id: str
+    number: int
+
+
+def reserve_run_number(engine) -> int:
+    """The next run number, from the warehouse's sequence: unique across processes and machines."""
+    import sqlalchemy as sa
+
+    with engine.begin() as conn:
+        return conn.execute(sa.text("select nextval('etl_run_seq')")).scalar_one()
 
 
 def current_run_id() -> str:

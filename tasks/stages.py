@@ -20,9 +20,13 @@ IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retr
 
 
 @task(name="prepare-warehouse", **IO_RETRIES)
-def prepare_warehouse(settings: Settings) -> None:
-    """Create missing warehouse tables."""
-    ensure_schema(open_engine(settings.warehouse), settings.analyst_role)
+def prepare_warehouse(settings: Settings) -> int:
+    """Create missing warehouse tables; the run's number, which its load ids hold."""
+    from tasks.runs import reserve_run_number
+
+    engine = open_engine(settings.warehouse)
+    ensure_schema(engine, settings.analyst_role)
+    return reserve_run_number(engine)
 
 
 @task(name="recover", **IO_RETRIES)

@@ -209,7 +209,7 @@ def assert_marts_identical(duck_url: str, pg_url: str) -> list[str]:
     grains = {name: m.grain for name, m in discover_marts().items()}
     for mart in marts:
         columns = [r[0] for r in query(duck_url, "select column_name from information_schema.columns "
-                                       f"where table_name = '{mart}' and column_name <> 'run_id' order by ordinal_position")]
+                                       f"where table_name = '{mart}' and column_name not in ('run_id', 'load_id') order by ordinal_position")]
         sql = f"select {', '.join(columns)} from {mart}"
         # rows in grain order (unique by the build's check), sorted here: the engines collate text differently
         at = [columns.index(c) for c in grains.get(mart, ())] or list(range(len(columns)))

@@ -86,11 +86,13 @@ def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
     """Create every table in ddl/ that does not exist yet, in file order, in one transaction
     (then the engine's own in ddl/<engine>/: PostgreSQL's partition indexes, the shared SQL
     functions), and let the analyst role read the analyst tables."""
+    from warehouse.migrations import migrate_lineage
     from warehouse.roles import grant_analyst_reads
 
     # then the engine's own: PostgreSQL's partition indexes, each engine's functions
     files = sorted(DDL_DIR.glob("*.sql")) + sorted((DDL_DIR / engine.dialect.name).glob("*.sql"))
     with engine.begin() as conn:
+        migrate_lineage(conn)  # a warehouse from before load_id, in the same transaction as the DDL
         for path in files:
             for statement in split_statements(path.read_text(encoding="utf-8")):
                 conn.execute(sa.text(statement))

@@ -68,6 +68,10 @@ def setup_roles(conn: sa.Connection, loader: str, analyst: str) -> list[str]:
         conn.execute(sa.text(f"revoke all on {identifier(table)} from {identifier(analyst)}"))
         if analyst_readable(table):
             conn.execute(sa.text(f"grant select on {identifier(table)} to {identifier(analyst)}"))
+    # the loader numbers its runs from the schema's sequences (etl_run_seq): it owns them too
+    for (sequence,) in conn.execute(sa.text(
+            "select sequence_name from information_schema.sequences where sequence_schema = current_schema()")).all():
+        conn.execute(sa.text(f"alter sequence {identifier(sequence)} owner to {identifier(loader)}"))
     # the loader replaces the shared SQL functions (csp_fy_start, ...) on each load: it owns them too
     functions = conn.execute(sa.text(
         "select p.proname, pg_get_function_identity_arguments(p.oid) from pg_proc p "

@@ -298,7 +298,6 @@ def lineage(conn: sa.Connection, mart_feeds: list[str]) -> list[dict]:
     tables = [t for feed in mart_feeds for t in FEED_FACTS.get(feed, [])]
     if not tables:
         return []
-    union = " union ".join(f"select distinct source_sha256, run_id from {t}" for t in tables)
-    return fetch(conn, f"select distinct l.source_name, f.source_sha256, f.run_id from ({union}) f "
-                       "left join etl_load_log l on l.source_sha256 = f.source_sha256 and l.run_id = f.run_id "
-                       "and l.status = 'loaded' order by l.source_name, f.run_id")
+    union = " union ".join(f"select distinct load_id from {t}" for t in tables)
+    return fetch(conn, f"select distinct l.source_name, l.source_sha256, l.run_id from ({union}) f "
+                       "join etl_load_log l using (load_id) order by l.source_name, l.run_id")

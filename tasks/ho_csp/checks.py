@@ -9,8 +9,7 @@ from tasks.ho_csp.read import CANONICAL, FEED, SHEET
 from tasks.validate import SuiteOutcome, check_or_reject, split_rows
 
 QUARANTINE_SCHEMA = pa.schema([("period", pa.string()), *[(c, pa.string()) for c in CANONICAL], ("sheet", pa.string()),
-                               ("source_row", pa.int32()), ("rule", pa.string()), ("source_sha256", pa.string()),
-                               ("run_id", pa.string())])
+                               ("source_row", pa.int32()), ("rule", pa.string())])
 
 
 def sheet_years(part: str, table: pa.Table) -> list[str]:
@@ -28,12 +27,11 @@ def check_ho(table: pa.Table, part: str, source: str) -> tuple[pa.Table, pa.Tabl
     return good, bad, outcome
 
 
-def quarantine_rows(bad: pa.Table, part: str, sha256: str, run_id: str) -> pa.Table:
+def quarantine_rows(bad: pa.Table, part: str) -> pa.Table:
     """Held-back rows as published; `period` is the sheet's year (CSV: the row's own year text)."""
     n = bad.num_rows
     period = (pa.nulls(n, pa.string()).fill_null(part.replace("_", "/")) if SHEET.match(part)
               else pc.fill_null(bad["financial_year"], "unknown"))
     columns = {"period": period, **{c: bad[c] for c in CANONICAL},
-               "sheet": pa.nulls(n, pa.string()).fill_null(part), "source_row": bad["source_row"], "rule": bad["rule"],
-               "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256), "run_id": pa.nulls(n, pa.string()).fill_null(run_id)}
+               "sheet": pa.nulls(n, pa.string()).fill_null(part), "source_row": bad["source_row"], "rule": bad["rule"]}
     return pa.table(columns).cast(QUARANTINE_SCHEMA)

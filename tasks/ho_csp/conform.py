@@ -22,8 +22,6 @@ CURATED_SCHEMA = pa.schema([
     ("is_negative", pa.bool_()),
     ("sheet", pa.string()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 
 
@@ -40,7 +38,7 @@ def csp_lookup(dim: pa.Table) -> pa.Table:
         [(c, pa.string()) for c in ["csp_name", "csp_code", "authority_code", "authority_name", "bcu"]]))
 
 
-def conform_ho(good: pa.Table, csps: pa.Table, sheet: str, sha256: str, run_id: str) -> pa.Table:
+def conform_ho(good: pa.Table, csps: pa.Table, sheet: str) -> pa.Table:
     """Validated text rows -> fact_ho_csp_crime rows, one for one."""
     n = good.num_rows
     at = pc.index_in(good["csp_name"], value_set=csps["csp_name"])
@@ -59,7 +57,5 @@ def conform_ho(good: pa.Table, csps: pa.Table, sheet: str, sha256: str, run_id: 
         "is_negative": pc.less(offences, 0),
         "sheet": pa.nulls(n, pa.string()).fill_null(sheet),
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(CURATED_SCHEMA)

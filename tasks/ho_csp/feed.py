@@ -47,7 +47,7 @@ def check_raw(table: pa.Table, ctx: Context):
 
 def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """Curated rows with the CSP's code."""
-    return {FACTS.table: conform_ho(good, ctx.extras["csps"], ctx.part.kind, ctx.sha256, ctx.run_id)}
+    return {FACTS.table: conform_ho(good, ctx.extras["csps"], ctx.part.kind)}
 
 
 def check_curated(curated: pa.Table, ctx: Context) -> SuiteOutcome:
@@ -57,7 +57,7 @@ def check_curated(curated: pa.Table, ctx: Context) -> SuiteOutcome:
 
 def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows as published, with the year they were published under."""
-    return checks.quarantine_rows(bad, ctx.part.kind, ctx.sha256, ctx.run_id)
+    return checks.quarantine_rows(bad, ctx.part.kind)
 
 
 def partitions(ctx: Context, tables: dict[str, pa.Table]) -> dict[str, list[dict]]:

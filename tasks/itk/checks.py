@@ -60,7 +60,7 @@ def check_curated(responses: pa.Table, issues: pa.Table, export_date: dt.date, s
             check_or_reject(issues, "itk_response_issue", "curated", params, source)]
 
 
-def quarantine_rows(bad: pa.Table, export_date: dt.date, sha256: str, run_id: str, key: bytes) -> pa.Table:
+def quarantine_rows(bad: pa.Table, export_date: dt.date, key: bytes) -> pa.Table:
     """Held-back rows with the values read, the member pseudonymised and the postcode cut to its district."""
     n = bad.num_rows
     columns = {
@@ -73,7 +73,5 @@ def quarantine_rows(bad: pa.Table, export_date: dt.date, sha256: str, run_id: st
         **{c: bad[c] for c in ["ward_code", "ward_name", "district", *ISSUE_COLUMNS, "age_band"]},
         "source_row": bad["source_row"],
         "rule": bad["rule"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(QUARANTINE_SCHEMA)

@@ -12,7 +12,7 @@ from tasks.itk.schema import ISSUE_COLUMNS, ISSUE_SCHEMA, PRIORITY_POINTS, RESPO
 from tasks.pseudonym import postcode_district, pseudonymise
 
 
-def conform_responses(good: pa.Table, wards: pa.Table, export_date: dt.date, sha256: str, run_id: str,
+def conform_responses(good: pa.Table, wards: pa.Table, export_date: dt.date,
                       key: bytes) -> pa.Table:
     """One curated row per response version: pseudonym, district, the ward's authority and BCU."""
     n = good.num_rows
@@ -34,13 +34,11 @@ def conform_responses(good: pa.Table, wards: pa.Table, export_date: dt.date, sha
         "age_band": good["age_band"],
         "issues_named": pa.array(np.asarray(named, dtype=np.int8) if n else np.zeros(0, np.int8)),
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(RESPONSE_SCHEMA)
 
 
-def conform_issues(good: pa.Table, export_date: dt.date, sha256: str, run_id: str) -> pa.Table:
+def conform_issues(good: pa.Table, export_date: dt.date) -> pa.Table:
     """One curated row per issue named, split into category and detail, with its priority points."""
     parts = []
     for rank, column in enumerate(ISSUE_COLUMNS, start=1):
@@ -55,8 +53,6 @@ def conform_issues(good: pa.Table, export_date: dt.date, sha256: str, run_id: st
             "issue_category": pc.list_element(split, 0),
             "issue_detail": pc.list_element(split, 1),
             "priority_points": pa.array(np.full(m, PRIORITY_POINTS[rank], np.int8)),
-            "source_sha256": pa.nulls(m, pa.string()).fill_null(sha256),
-            "run_id": pa.nulls(m, pa.string()).fill_null(run_id),
         }).cast(ISSUE_SCHEMA))
     return pa.concat_tables(parts).sort_by([("response_id", "ascending"), ("updated_at", "ascending"),
                                             ("issue_rank", "ascending")])

@@ -51,9 +51,8 @@ def check_raw(table: pa.Table, ctx: Context):
 def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """Responses and the issues they name, members pseudonymised (the key stays in here)."""
     key = pseudonym_key(ctx.extras["settings"])
-    return {"etl_stage_itk_response": conform.conform_responses(good, ctx.extras["wards"], export_date(ctx), ctx.sha256,
-                                                                ctx.run_id, key),
-            "etl_stage_itk_response_issue": conform.conform_issues(good, export_date(ctx), ctx.sha256, ctx.run_id)}
+    return {"etl_stage_itk_response": conform.conform_responses(good, ctx.extras["wards"], export_date(ctx), key),
+            "etl_stage_itk_response_issue": conform.conform_issues(good, export_date(ctx))}
 
 
 def check_curated(tables: dict[str, pa.Table], ctx: Context):
@@ -64,7 +63,7 @@ def check_curated(tables: dict[str, pa.Table], ctx: Context):
 
 def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows, the member pseudonymised and the postcode cut to its district."""
-    return checks.quarantine_rows(bad, export_date(ctx), ctx.sha256, ctx.run_id, pseudonym_key(ctx.extras["settings"]))
+    return checks.quarantine_rows(bad, export_date(ctx), pseudonym_key(ctx.extras["settings"]))
 
 
 def describe(tables: dict[str, pa.Table]) -> str:

@@ -16,10 +16,10 @@ STAGE = "etl_stage_itk_response"
 STAGE_ISSUES = "etl_stage_itk_response_issue"
 RESPONSE_COLUMNS = (
     "export_date, response_id, member_pseudonym, submitted_at, updated_at, postcode_district, ward_code, ward_name, "
-    "authority_code, authority_name, bcu, age_band, issues_named, source_row, source_sha256, run_id"
+    "authority_code, authority_name, bcu, age_band, issues_named, source_row, load_id"
 )
 ISSUE_COLUMNS = ("export_date, response_id, updated_at, issue_rank, issue_category, issue_detail, priority_points, "
-                 "source_sha256, run_id")
+                 "load_id")
 
 # A staged version applies when it is the export's latest of its response and newer than the warehouse's.
 MARK_APPLIED = f"""

@@ -51,8 +51,6 @@ RESPONSE_SCHEMA = pa.schema([
     ("age_band", pa.string()),
     ("issues_named", pa.int8()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 """Curated grain: one row per version of a response in one export (the warehouse keeps the latest)."""
 
@@ -64,8 +62,6 @@ ISSUE_SCHEMA = pa.schema([
     ("issue_category", pa.string()),
     ("issue_detail", pa.string()),
     ("priority_points", pa.int8()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 """Curated grain: one row per issue named in a version of a response, by its rank (1-5)."""
 
@@ -74,5 +70,5 @@ QUARANTINE_SCHEMA = pa.schema(
     [("export_date", pa.date32()), ("response_id", pa.string()), ("member_pseudonym", pa.string()),
      ("submitted_at", pa.string()), ("updated_at", pa.string()), ("postcode_district", pa.string())]
     + [(c, pa.string()) for c in ["ward_code", "ward_name", "district", *ISSUE_COLUMNS, "age_band"]]
-    + [("source_row", pa.int32()), ("rule", pa.string()), ("source_sha256", pa.string()), ("run_id", pa.string())]
+    + [("source_row", pa.int32()), ("rule", pa.string())]
 )

@@ -23,7 +23,7 @@ def check_curated(curated: pa.Table, month: dt.date, source: str) -> SuiteOutcom
     return check_or_reject(curated, FEED, "curated", {"file_month": [month]}, source)
 
 
-def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_id: str) -> pa.Table:
+def quarantine_rows(bad: pa.Table, force: str, month: dt.date) -> pa.Table:
     """Quarantined rows with their original values, the rules broken and where they came from."""
     n = bad.num_rows
     columns = {
@@ -33,7 +33,5 @@ def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_
         "source_row": bad.column("source_row"),
         "rule": bad.column("rule"),
         "raw_text": bad.column("raw_text"),
-        "source_sha256": pa.array([sha256] * n, pa.string()),
-        "run_id": pa.array([run_id] * n, pa.string()),
     }
     return pa.table(columns).cast(QUARANTINE_SCHEMA)

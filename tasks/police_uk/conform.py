@@ -56,7 +56,7 @@ def occurrences(ids: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def conform_street(
-    good: pa.Table, dim: pa.Table, area: ForceArea, month: dt.date, sha256: str, run_id: str
+    good: pa.Table, dim: pa.Table, area: ForceArea, month: dt.date
 ) -> pa.Table:
     """Validated raw rows -> fact_street_crime rows, one for one, in file order."""
     n = good.num_rows
@@ -92,8 +92,6 @@ def conform_street(
         **{c: geo[c] for c in GEOGRAPHY},
         "bcu": pc.if_else(in_force, geo["bcu"], None),
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(CURATED_SCHEMA)
 

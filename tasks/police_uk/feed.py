@@ -48,7 +48,7 @@ def check_raw(table: pa.Table, ctx: Context):
 def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """Validated rows -> fact_street_crime rows."""
     area = ctx.extras["areas"][ctx.force]
-    return {"fact_street_crime": conform.conform_street(good, ctx.extras["dim"], area, ctx.month, ctx.sha256, ctx.run_id)}
+    return {"fact_street_crime": conform.conform_street(good, ctx.extras["dim"], area, ctx.month)}
 
 
 def check_curated(curated: pa.Table, ctx: Context):
@@ -58,7 +58,7 @@ def check_curated(curated: pa.Table, ctx: Context):
 
 def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows with their original values."""
-    return checks.quarantine_rows(bad, ctx.force, ctx.month, ctx.sha256, ctx.run_id)
+    return checks.quarantine_rows(bad, ctx.force, ctx.month)
 
 
 def describe(tables: dict[str, pa.Table]) -> str:

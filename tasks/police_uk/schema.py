@@ -50,8 +50,6 @@ CURATED_SCHEMA = pa.schema([
     ("authority_name", pa.string()),
     ("bcu", pa.string()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 
 QUARANTINE_SCHEMA = pa.schema(
@@ -61,7 +59,5 @@ QUARANTINE_SCHEMA = pa.schema(
         ("source_row", pa.int32()),
         ("rule", pa.string()),
         ("raw_text", pa.string()),
-        ("source_sha256", pa.string()),
-        ("run_id", pa.string()),
     ]
 )

@@ -34,7 +34,7 @@ def check_curated(curated: pa.Table, month: dt.date, source: str) -> SuiteOutcom
     return check_or_reject(curated, FEED, "curated", {"file_month": [month]}, source)
 
 
-def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_id: str) -> pa.Table:
+def quarantine_rows(bad: pa.Table, force: str, month: dt.date) -> pa.Table:
     """Held-back rows with the values read (never the personal data), the rules and the file."""
     n = bad.num_rows
     columns = {
@@ -44,7 +44,5 @@ def quarantine_rows(bad: pa.Table, force: str, month: dt.date, sha256: str, run_
         "source_row": bad.column("source_row"),
         "rule": bad.column("rule"),
         "raw_text": bad.column("raw_text"),
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(QUARANTINE_SCHEMA)

@@ -43,7 +43,7 @@ def serious_violence(table: dict, rules: pa.Table) -> tuple[np.ndarray, list[str
 
 
 def conform_extract(good: pa.Table, dim: pa.Table, area: ForceArea, classification: pa.Table,
-                    rules: pa.Table, month: dt.date, sha256: str, run_id: str) -> pa.Table:
+                    rules: pa.Table, month: dt.date) -> pa.Table:
     """Validated raw rows -> fact_recorded_crime rows, one for one, in file order."""
     n = good.num_rows
     where = pc.index_in(good["ho_offence_code"], value_set=classification["offence_code"])
@@ -75,8 +75,6 @@ def conform_extract(good: pa.Table, dim: pa.Table, area: ForceArea, classificati
         "suspect_age": pc.cast(good["suspect_age"], pa.int16()),
         "suspect_sex": good["suspect_sex"],
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     hit, names = serious_violence(columns, rules)
     columns["is_serious_violence"] = pa.array(hit)

@@ -46,7 +46,7 @@ def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """Validated rows -> fact_recorded_crime rows."""
     x = ctx.extras
     return {"fact_recorded_crime": conform.conform_extract(good, x["dim"], x["area"], x["classification"], x["rules"],
-                                                           ctx.month, ctx.sha256, ctx.run_id)}
+                                                           ctx.month)}
 
 
 def check_curated(curated: pa.Table, ctx: Context):
@@ -56,7 +56,7 @@ def check_curated(curated: pa.Table, ctx: Context):
 
 def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows with the values read."""
-    return checks.quarantine_rows(bad, ctx.force, ctx.month, ctx.sha256, ctx.run_id)
+    return checks.quarantine_rows(bad, ctx.force, ctx.month)
 
 
 def describe(tables: dict[str, pa.Table]) -> str:

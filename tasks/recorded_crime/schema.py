@@ -57,13 +57,10 @@ CURATED_SCHEMA = pa.schema([
     ("suspect_age", pa.int16()),
     ("suspect_sex", pa.string()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 
 QUARANTINE_SCHEMA = pa.schema(
     [("file_month", pa.date32()), ("force", pa.string())]
     + list(RAW_SCHEMA)
-    + [("source_row", pa.int32()), ("rule", pa.string()), ("raw_text", pa.string()), ("source_sha256", pa.string()),
-       ("run_id", pa.string())]
+    + [("source_row", pa.int32()), ("rule", pa.string()), ("raw_text", pa.string())]
 )

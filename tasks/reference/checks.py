@@ -18,7 +18,7 @@ def check_reference(table: pa.Table, dataset: str, source: str) -> tuple[pa.Tabl
     return good.drop_columns(["source_row"]), bad, outcome
 
 
-def quarantine_records(bad: pa.Table, feed: str, sha256: str, run_id: str) -> pa.Table:
+def quarantine_records(bad: pa.Table, feed: str) -> pa.Table:
     """quarantine_reference rows: the original values as JSON, the rules and the file."""
     values = bad.drop_columns(["source_row", "rule"]).to_pylist()
     n = bad.num_rows
@@ -27,6 +27,4 @@ def quarantine_records(bad: pa.Table, feed: str, sha256: str, run_id: str) -> pa
         "source_row": bad.column("source_row"),
         "record": pa.array([json.dumps(v, sort_keys=True) for v in values], pa.string()),
         "rule": bad.column("rule"),
-        "source_sha256": pa.array([sha256] * n, pa.string()),
-        "run_id": pa.array([run_id] * n, pa.string()),
     })

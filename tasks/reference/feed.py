@@ -13,7 +13,7 @@ from tasks.errors import SourceError
 from tasks.feed import Combined, Context, FeedContract, Part, Target, Unit
 from tasks.load_log import FileOutcome
 from tasks.reference import checks, geography
-from tasks.reference.tables import conform_reference_table, with_lineage
+from tasks.reference.tables import conform_reference_table
 from tasks.sources import local_file
 from tasks.validate import check_or_reject
 
@@ -58,7 +58,7 @@ def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """A reference table's rows; a lookup's rows as they are, for dim_geography."""
     dataset = ctx.part.kind
     if dataset in TABLES:
-        return {TABLES[dataset]: conform_reference_table(dataset, good, ctx.sha256, ctx.run_id)}
+        return {TABLES[dataset]: conform_reference_table(dataset, good, ctx.sha256)}
     return {LOOKUP + dataset: good}
 
 
@@ -69,7 +69,7 @@ def check_curated(tables: dict[str, pa.Table], ctx: Context):
 
 def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows as JSON records, with the rules broken."""
-    return checks.quarantine_records(bad, ctx.part.kind, ctx.sha256, ctx.run_id)
+    return checks.quarantine_records(bad, ctx.part.kind)
 
 
 def combine(parts: list[tuple[Unit, FileOutcome, dict[str, pa.Table]]], extras: dict) -> Combined:
@@ -80,9 +80,9 @@ def combine(parts: list[tuple[Unit, FileOutcome, dict[str, pa.Table]]], extras: 
     vintage = f"{lsoa[0].period}+{lad[0].period.split('/', 1)[1]}"
     dim = geography.build_dim_geography(lookups["ons_lsoa_ward_lad"], lookups["ons_lad_csp_pfa"], lookups["bcu_grouping"],
                                         lookups["police_forces"], vintage)
-    dim = with_lineage(dim, lsoa[1].source_sha256, lsoa[1].run_id)
     suite = check_or_reject(dim, "dim_geography", "curated", {}, "dim_geography")
-    return Combined({"dim_geography": dim}, suite, [f"dim_geography: {dim.num_rows} LSOAs, vintage {vintage}"])
+    return Combined({"dim_geography": dim}, suite, [f"dim_geography: {dim.num_rows} LSOAs, vintage {vintage}"],
+                    lsoa[1].load_id)
 
 
 REFERENCE = FeedContract(

@@ -14,14 +14,6 @@ from tasks.police_uk.schema import ASB
 POLICEUK_WEIGHT_STATISTIC = "median_weight"
 
 
-def with_lineage(table: pa.Table, sha256: str, run_id: str) -> pa.Table:
-    """Append the source file's hash and the run id to every row."""
-    n = table.num_rows
-    return table.append_column("source_sha256", pa.nulls(n, pa.string()).fill_null(sha256)).append_column(
-        "run_id", pa.nulls(n, pa.string()).fill_null(run_id)
-    )
-
-
 def weights_version(sha256: str) -> str:
     """A harm figure's weights version: which statistic of which weights file."""
     return f"policeuk-approx-{POLICEUK_WEIGHT_STATISTIC.split('_')[0]}@{sha256[:12]}"
@@ -42,7 +34,6 @@ def conform_css_weights(table: pa.Table, sha256: str) -> pa.Table:
 CONFORM = {"css_weights_policeuk": conform_css_weights}
 
 
-def conform_reference_table(dataset: str, good: pa.Table, sha256: str, run_id: str) -> pa.Table:
-    """Validated rows -> the dataset's warehouse table rows."""
-    table = CONFORM.get(dataset, lambda t, _: t)(good, sha256)
-    return with_lineage(table, sha256, run_id)
+def conform_reference_table(dataset: str, good: pa.Table, sha256: str) -> pa.Table:
+    """Validated rows -> the dataset's warehouse table rows (the weights name their file's hash)."""
+    return CONFORM.get(dataset, lambda t, _: t)(good, sha256)

@@ -56,8 +56,6 @@ COHORT_SCHEMA = pa.schema([
     ("reoffended", pa.bool_()),
     ("reoffence_count", pa.int32()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 """Curated grain: one row per offender in a quarterly cohort."""
 
@@ -66,14 +64,12 @@ REOFFENCE_SCHEMA = pa.schema([
     ("offender_key", pa.string()),
     ("position", pa.int16()),
     ("reoffence_group", pa.string()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 """Curated grain: one row per offence group listed for a reoffender, in the order listed."""
 
 QUARANTINE_SCHEMA = pa.schema(
     [("file_cohort_start", pa.date32())] + list(RAW_SCHEMA)
-    + [("source_row", pa.int32()), ("rule", pa.string()), ("source_sha256", pa.string()), ("run_id", pa.string())]
+    + [("source_row", pa.int32()), ("rule", pa.string())]
 )
 
 
@@ -118,8 +114,7 @@ def check_raw(table: pa.Table, cohort_start: dt.date, source: str, districts: li
     return good, bad, outcome
 
 
-def conform_cohort(good: pa.Table, authorities: pa.Table, cohort_start: dt.date, sha256: str,
-                   run_id: str) -> tuple[pa.Table, pa.Table]:
+def conform_cohort(good: pa.Table, authorities: pa.Table, cohort_start: dt.date) -> tuple[pa.Table, pa.Table]:
     """Offenders with their authority and BCU, and their listed reoffence groups one row each."""
     n = good.num_rows
     index = pc.index_in(good["district"], value_set=authorities["authority_name"].combine_chunks())
@@ -139,8 +134,6 @@ def conform_cohort(good: pa.Table, authorities: pa.Table, cohort_start: dt.date,
         "reoffended": pc.equal(good["reoffended"], "Y"),
         "reoffence_count": good["reoffence_count"].cast(pa.int32()),
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }).cast(COHORT_SCHEMA)
     keys, positions, groups = [], [], []
     for key, listed in zip(good["offender_key"].to_pylist(), good["reoffence_groups"].to_pylist()):
@@ -154,19 +147,15 @@ def conform_cohort(good: pa.Table, authorities: pa.Table, cohort_start: dt.date,
         "offender_key": pa.array(keys, pa.string()),
         "position": pa.array(positions, pa.int16()),
         "reoffence_group": pa.array(groups, pa.string()),
-        "source_sha256": pa.nulls(m, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(m, pa.string()).fill_null(run_id),
     }).cast(REOFFENCE_SCHEMA)
     return offenders, reoffences
 
 
-def quarantine_rows(bad: pa.Table, cohort_start: dt.date, sha256: str, run_id: str) -> pa.Table:
+def quarantine_rows(bad: pa.Table, cohort_start: dt.date) -> pa.Table:
     """Held-back rows with the values read, the rules and the file."""
     n = bad.num_rows
     return pa.table({
         "file_cohort_start": pa.array([cohort_start] * n, pa.date32()),
         **{c: bad[c] for c in RAW_SCHEMA.names},
         "source_row": bad["source_row"], "rule": bad["rule"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }).cast(QUARANTINE_SCHEMA)

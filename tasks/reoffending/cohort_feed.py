@@ -40,7 +40,7 @@ def check_raw(table: pa.Table, ctx: Context):
 
 def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """Offenders and their listed reoffence groups."""
-    offenders, reoffences = cohort.conform_cohort(good, ctx.extras["authorities"], ctx.unit.keys[0], ctx.sha256, ctx.run_id)
+    offenders, reoffences = cohort.conform_cohort(good, ctx.extras["authorities"], ctx.unit.keys[0])
     return {"fact_reoffending_cohort": offenders, "fact_reoffence": reoffences}
 
 
@@ -51,7 +51,7 @@ def check_curated(tables: dict[str, pa.Table], ctx: Context):
 
 def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows with the values read."""
-    return cohort.quarantine_rows(bad, ctx.unit.keys[0], ctx.sha256, ctx.run_id)
+    return cohort.quarantine_rows(bad, ctx.unit.keys[0])
 
 
 def describe(tables: dict[str, pa.Table]) -> str:

@@ -37,8 +37,6 @@ TABLES_SCHEMA = pa.schema([
     ("reoffences", pa.int64()),
     ("suppressed", pa.bool_()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 """Curated grain: one row per published row of an overview or geographical-tool file."""
 
@@ -51,15 +49,13 @@ SERIES_SCHEMA = pa.schema([
     ("rate", pa.string()),
     ("value", pa.float64()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 """Curated grain: one row per published figure of the national series (empty figures stay null)."""
 
 
 QUARANTINE_SCHEMA = pa.schema([
     ("layout", pa.string()), ("partition_key", pa.string()), ("source_row", pa.int32()), ("values_json", pa.string()),
-    ("rule", pa.string()), ("source_sha256", pa.string()), ("run_id", pa.string()),
+    ("rule", pa.string()),
 ])
 
 
@@ -108,7 +104,7 @@ def strip_prefix(values: pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     return pa.array(codes, pa.string()), pa.array(clean, pa.string())
 
 
-def conform_tables(good: pa.Table, layout: str, authorities: dict[str, str], sha256: str, run_id: str) -> pa.Table:
+def conform_tables(good: pa.Table, layout: str, authorities: dict[str, str]) -> pa.Table:
     """Curated rows: clean dimensions, the cohort's dates, counts as numbers, the authority code where named."""
     n = good.num_rows
     code, category = strip_prefix(good["category"])
@@ -137,15 +133,12 @@ def conform_tables(good: pa.Table, layout: str, authorities: dict[str, str], sha
         **{c: good[f"{c}_n"] for c in COUNTS},
         "suppressed": markers,
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(TABLES_SCHEMA)
 
 
-def conform_series(good: pa.Table, sha256: str, run_id: str) -> pa.Table:
+def conform_series(good: pa.Table) -> pa.Table:
     """Curated figures: the cohort's dates from its start and unit; an empty value stays null, never zero."""
-    n = good.num_rows
     starts = good["date"].cast(pa.date32())
     types = [SERIES_PERIODS[u] for u in good["temporal_unit"].to_pylist()]
     columns = {
@@ -157,8 +150,6 @@ def conform_series(good: pa.Table, sha256: str, run_id: str) -> pa.Table:
         "rate": good["rate"],
         "value": good["value"].cast(pa.float64()),
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(SERIES_SCHEMA)
 
@@ -181,7 +172,7 @@ def quarantine_partitions(bad: pa.Table, layout: str, source: str) -> list[str]:
     return [partition_label(layout, k) if k else partition_label(layout, {"file": source}) for k in keys]
 
 
-def quarantine_rows(bad: pa.Table, layout: str, source: str, sha256: str, run_id: str) -> pa.Table:
+def quarantine_rows(bad: pa.Table, layout: str, source: str) -> pa.Table:
     """Held-back rows as published, with the layout, the partition they belong to, the rules and the file."""
     n = bad.num_rows
     names = SERIES_COLUMNS if layout == "series" else TABLE_COLUMNS
@@ -192,6 +183,4 @@ def quarantine_rows(bad: pa.Table, layout: str, source: str, sha256: str, run_id
         "source_row": bad["source_row"],
         "values_json": pa.array(values, pa.string()),
         "rule": bad["rule"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }, schema=QUARANTINE_SCHEMA)

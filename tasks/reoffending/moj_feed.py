@@ -52,8 +52,8 @@ def check_raw(table: pa.Table, ctx: Context):
 def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """Curated rows of fact_moj_reoffending or fact_moj_reoffending_series."""
     if ctx.part.kind == "series":
-        return {SERIES.table: moj_checks.conform_series(good, ctx.sha256, ctx.run_id)}
-    return {TABLES.table: moj_checks.conform_tables(good, ctx.part.kind, ctx.extras["authorities"], ctx.sha256, ctx.run_id)}
+        return {SERIES.table: moj_checks.conform_series(good)}
+    return {TABLES.table: moj_checks.conform_tables(good, ctx.part.kind, ctx.extras["authorities"])}
 
 
 def check_curated(tables: dict[str, pa.Table], ctx: Context):
@@ -67,7 +67,7 @@ def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows as published, each naming the fact partition it belongs to (its file's base
     name, never a machine's path, where no period can be read)."""
     base_name = Path(ctx.source.split("!")[-1]).name
-    return moj_checks.quarantine_rows(bad, ctx.part.kind, base_name, ctx.sha256, ctx.run_id)
+    return moj_checks.quarantine_rows(bad, ctx.part.kind, base_name)
 
 
 def fact_partitions(tables: dict[str, pa.Table]) -> tuple[Target, list[dict]]:

@@ -46,7 +46,7 @@ def check_curated(curated: pa.Table, wave: str, source: str) -> SuiteOutcome:
     return check_or_reject(curated, DATASET, "curated", {"file_wave": [wave]}, source)
 
 
-def quarantine_rows(bad: pa.Table, wave: str, sha256: str, run_id: str) -> pa.Table:
+def quarantine_rows(bad: pa.Table, wave: str) -> pa.Table:
     """Held-back rows with the values read (never the free text), the rules and the file."""
     n = bad.num_rows
     columns = {
@@ -54,7 +54,5 @@ def quarantine_rows(bad: pa.Table, wave: str, sha256: str, run_id: str) -> pa.Ta
         **{c: bad[c] for c in RAW_SCHEMA.names},
         "source_row": bad["source_row"],
         "rule": bad["rule"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table(columns).cast(QUARANTINE_SCHEMA)

@@ -19,9 +19,8 @@ def has_source(sources: pa.ChunkedArray, value: str) -> pa.ChunkedArray:
     return pc.match_substring(wrapped, f";{value};")
 
 
-def conform_wave(good: pa.Table, authorities: pa.Table, wave: str, sha256: str, run_id: str) -> pa.Table:
+def conform_wave(good: pa.Table, authorities: pa.Table, wave: str) -> pa.Table:
     """One curated row per response."""
-    n = good.num_rows
     index = pc.index_in(good["district"], value_set=authorities["authority_name"].combine_chunks())
     columns = {
         "wave": good["wave"],
@@ -43,7 +42,5 @@ def conform_wave(good: pa.Table, authorities: pa.Table, wave: str, sha256: str, 
         "vaping_status": good["vaping_status"],
         **{c: good[c] for c in TRI_STATE_COLUMNS},
         "source_row": good["source_row"],
-        "source_sha256": pa.nulls(n, pa.string()).fill_null(sha256),
-        "run_id": pa.nulls(n, pa.string()).fill_null(run_id),
     }
     return pa.table({name: columns[name] for name in CURATED_SCHEMA.names}).cast(CURATED_SCHEMA)

@@ -37,8 +37,7 @@ def check_raw(table: pa.Table, ctx: Context):
 
 def conform_rows(good: pa.Table, ctx: Context) -> dict[str, pa.Table]:
     """Typed rows of fact_young_persons_response."""
-    return {"fact_young_persons_response": conform.conform_wave(good, ctx.extras["authorities"], ctx.unit.period,
-                                                                ctx.sha256, ctx.run_id)}
+    return {"fact_young_persons_response": conform.conform_wave(good, ctx.extras["authorities"], ctx.unit.period)}
 
 
 def check_curated(curated: pa.Table, ctx: Context):
@@ -48,7 +47,7 @@ def check_curated(curated: pa.Table, ctx: Context):
 
 def quarantine(bad: pa.Table, ctx: Context) -> pa.Table:
     """Held-back rows with the values read (never the free text)."""
-    return checks.quarantine_rows(bad, ctx.unit.period, ctx.sha256, ctx.run_id)
+    return checks.quarantine_rows(bad, ctx.unit.period)
 
 
 WAVES = FeedContract(

@@ -60,12 +60,10 @@ CURATED_SCHEMA = pa.schema([
     ("worried_about_knives", pa.bool_()),
     ("carried_knife", pa.string()),
     ("source_row", pa.int32()),
-    ("source_sha256", pa.string()),
-    ("run_id", pa.string()),
 ])
 """Curated grain: one row per pupil's response in one wave; yes/no answers as booleans (null = not asked)."""
 
 QUARANTINE_SCHEMA = pa.schema(
     [("file_wave", pa.string())] + list(RAW_SCHEMA)
-    + [("source_row", pa.int32()), ("rule", pa.string()), ("source_sha256", pa.string()), ("run_id", pa.string())]
+    + [("source_row", pa.int32()), ("rule", pa.string())]
 )

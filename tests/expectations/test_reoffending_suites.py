@@ -94,7 +94,7 @@ def test_table_rows_with_bad_counts_or_labels_are_held_back_and_markers_kept_as_
     rules = dict(zip(bad["source_row"].to_pylist(), bad["rule"].to_pylist()))
     assert rules == {1: "figure_unique", 3: "count_is_number", 4: "reoffenders_within_offenders",
                      5: "cohort_label_parsed", 6: "reoffences_at_least_reoffenders", 7: "figure_unique"}
-    curated = moj_checks.conform_tables(good, "geographic", {"Preston": "E07000123"}, "h", "r")
+    curated = moj_checks.conform_tables(good, "geographic", {"Preston": "E07000123"})
     (row,) = curated.to_pylist()
     assert (row["offenders"], row["reoffenders"], row["suppressed"], row["authority_code"]) == (None, None, True, "E07000123")
 
@@ -106,6 +106,6 @@ def test_empty_series_figures_are_missing_never_zero():
     good, bad, outcome = moj_checks.check_series(table, "series")
     assert dict(zip(bad["source_row"].to_pylist(), bad["rule"].to_pylist())) == {3: "temporal_unit_known", 4: "date_first_of_month"}
     assert any("value_missing" in w for w in outcome.warnings)
-    curated = moj_checks.conform_series(good, "h", "r")
+    curated = moj_checks.conform_series(good)
     assert curated["value"].to_pylist() == [None, 100.0]
     assert curated["period_end"].to_pylist() == [dt.date(2001, 3, 31)] * 2

@@ -48,8 +48,8 @@ def lake_rows(workdir: Path, zone: str) -> dict[str, int]:
 def warehouse_rows(conn, table: str, month: str) -> dict[str, int]:
     """Rows per month of a warehouse table, with a check that no row is there twice."""
     rows = conn.execute(sa.text(
-        f"select {month}, count(*), count(distinct source_sha256 || ':' || cast(source_row as text)) "
-        f"from {table} group by 1")).all()
+        f"select {month}, count(*), count(distinct l.source_sha256 || ':' || cast(source_row as text)) "
+        f"from {table} join etl_load_log l using (load_id) group by 1")).all()
     assert all(n == distinct for _, n, distinct in rows), f"duplicate rows in {table}: {rows}"
     return {m.strftime("%Y-%m"): n for m, n, _ in rows}
 

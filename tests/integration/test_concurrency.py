@@ -40,8 +40,8 @@ def warehouse(request, tmp_path):
 def month_counts(conn) -> dict[str, tuple[int, int]]:
     """Rows and distinct rows per month of fact_street_crime."""
     rows = conn.execute(sa.text(
-        "select month, count(*), count(distinct source_sha256 || ':' || cast(source_row as text)) "
-        "from fact_street_crime group by month")).all()
+        "select month, count(*), count(distinct l.source_sha256 || ':' || cast(source_row as text)) "
+        "from fact_street_crime join etl_load_log l using (load_id) group by month")).all()
     return {m.strftime("%Y-%m"): (n, distinct) for m, n, distinct in rows}
 
 

@@ -84,3 +84,43 @@ def test_postgres_finds_each_partition_by_index():
     finally:
         open_engine(url).dispose()
         drop_postgres_schema(schema)
+
+
+LEGACY_DDL = [  # as warehouses were made before load_id: each row carried its file's hash and run id
+    "create table etl_load_log (run_id text not null, feed text not null, period text, partition_key text, source_name text, "
+    "source_sha256 text, rows_in bigint, rows_curated bigint, rows_quarantined bigint, status text not null, "
+    "raw_suite_success boolean, curated_suite_success boolean, warnings text, message text, started_at timestamp, "
+    "finished_at timestamp, lake_files text)",
+    "create table fact_itk_response (export_date date not null, response_id text not null, source_sha256 text not null, "
+    "run_id text not null)",
+    "create index ix_fact_itk_response_id on fact_itk_response (response_id)",
+    "create table etl_stage_itk_response (response_id text not null, source_sha256 text not null, run_id text not null, "
+    "applied boolean not null default false)",
+]
+
+
+def test_a_warehouse_from_before_load_ids_is_migrated_in_place(warehouse_url):
+    """Each row gets the load id of the load-log row naming its file and run; the hash and run id go."""
+    from warehouse.engine import ensure_schema
+
+    engine = open_engine(warehouse_url)
+    with engine.begin() as conn:
+        for statement in LEGACY_DDL:
+            conn.execute(sa.text(statement))
+        conn.execute(sa.text(
+            "insert into etl_load_log (run_id, feed, source_name, source_sha256, status) values "
+            "('run-1', 'itk', 'a.csv', 'aaa', 'loaded'), ('run-1', 'itk', 'b.csv', 'bbb', 'rejected'), "
+            "('run-2', 'itk', 'a.csv', 'aaa', 'loaded')"))
+        conn.execute(sa.text("insert into fact_itk_response values ('2020-01-31', 'r1', 'aaa', 'run-1'), "
+                             "('2020-01-31', 'r2', 'aaa', 'run-2')"))
+    ensure_schema(engine)
+    traced = query(warehouse_url, "select f.response_id, l.run_id, l.source_name from fact_itk_response f "
+                                  "join etl_load_log l using (load_id) order by 1")
+    assert traced == [("r1", "run-1", "a.csv"), ("r2", "run-2", "a.csv")]
+    columns = {c for (c,) in query(warehouse_url, "select column_name from information_schema.columns "
+                                                  "where table_name = 'fact_itk_response' and table_schema = current_schema()")}
+    assert "load_id" in columns and not columns & {"source_sha256", "run_id"}
+    ids = [i for (i,) in query(warehouse_url, "select load_id from etl_load_log")]
+    assert len(set(ids)) == 3 and None not in ids
+    assert query(warehouse_url, "select count(*) from etl_stage_itk_response") == [(0,)]  # made again, empty
+    ensure_schema(engine)  # once migrated, nothing more to do

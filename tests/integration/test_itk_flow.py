@@ -47,15 +47,18 @@ def backend(request, loaded):
     return loaded[request.param]
 
 
+HELD = "select l.source_sha256, q.source_row from quarantine_itk_response q join etl_load_log l using (load_id)"
+
+
 def current(url: str) -> dict[str, tuple]:
-    """response_id -> (updated_at, source_sha256, run_id, issues named) in the warehouse."""
-    return {r[0]: r[1:] for r in query(url, "select response_id, updated_at, source_sha256, run_id, issues_named "
-                                            "from fact_itk_response")}
+    """response_id -> (updated_at, source_sha256, run_id, issues named) in the warehouse, its load traced through the load log."""
+    return {r[0]: r[1:] for r in query(url, "select response_id, updated_at, l.source_sha256, l.run_id, issues_named "
+                                            "from fact_itk_response join etl_load_log l using (load_id)")}
 
 
 def expected_latest(exports: list[Path], url: str) -> dict[str, str]:
     """response_id -> latest updated_at among the rows the load did not quarantine, from the raw files."""
-    held = {(sha, row) for sha, row in query(url, "select source_sha256, source_row from quarantine_itk_response")}
+    held = {(sha, row) for sha, row in query(url, HELD)}
     shas = dict(query(url, "select source_name, source_sha256 from etl_load_log where feed = 'itk' and status = 'loaded'"))
     latest: dict[str, str] = {}
     for path in exports:
@@ -93,7 +96,7 @@ def test_the_latest_version_of_each_response_wins(backend, exports):
 
 def test_each_export_applies_exactly_its_new_and_newer_versions(backend, exports):
     """The merge counts in the load log equal those replayed from the raw exports, oldest first."""
-    held = {(sha, row) for sha, row in query(backend["url"], "select source_sha256, source_row from quarantine_itk_response")}
+    held = {(sha, row) for sha, row in query(backend["url"], HELD)}
     log = {name.rsplit("/", 1)[-1].rsplit("!", 1)[-1]: (sha, message) for name, sha, message in query(
         backend["url"], "select source_name, source_sha256, message from etl_load_log where feed = 'itk' and run_id = :run",
         run=backend["result"]["run_id"])}
@@ -155,7 +158,7 @@ def test_no_member_id_postcode_or_free_text_leaves_landing(backend, exports):
 
 
 def test_community_issues_match_pandas_on_the_raw_exports(backend, exports):
-    held = {(sha, row) for sha, row in query(backend["url"], "select source_sha256, source_row from quarantine_itk_response")}
+    held = {(sha, row) for sha, row in query(backend["url"], HELD)}
     shas = dict(query(backend["url"], "select source_name, source_sha256 from etl_load_log where feed = 'itk' and status = 'loaded'"))
     frames = []
     for path in exports:

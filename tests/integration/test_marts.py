@@ -11,11 +11,14 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
-from tasks.police_uk.schema import CURATED_SCHEMA
+from tasks.feed import loaded
+from tasks.police_uk.schema import CURATED_SCHEMA as _CURATED_SCHEMA
 from tests.conftest import BACKENDS, SAMPLE, assert_marts_identical, assert_parts_add_up, query
 from warehouse.engine import ensure_schema, open_engine
 from warehouse.load import bulk_insert_arrow
 from warehouse.marts import build_marts, build_order, discover_marts
+
+CURATED_SCHEMA = loaded(_CURATED_SCHEMA)  # as the warehouse holds it, with load_id
 
 
 def fact_rows(specs, repeats: int = 0, asb: int = 0) -> pa.Table:
@@ -31,7 +34,7 @@ def fact_rows(specs, repeats: int = 0, asb: int = 0) -> pa.Table:
                 "crime_id_repeats": 1, "crime_type": crime_type, "is_asb": False,
                 "has_location": located, "out_of_area": out_of_area,
                 "authority_code": {"Blackburn with Darwen": "E06000008", "Preston": "E07000123", "Wigan": "E08000010"}.get(authority),
-                "authority_name": authority, "bcu": bcu, "source_row": n, "source_sha256": "f" * 64, "run_id": "r",
+                "authority_name": authority, "bcu": bcu, "source_row": n, "load_id": 1,
             })
     for k in range(repeats):
         rows.append(rows[-1 - k] | {"crime_id_occurrence": 2 + k, "crime_id_repeats": 1 + repeats, "source_row": len(rows) + 1})
@@ -97,7 +100,7 @@ def insert_rows(engine, table: str, rows: list[dict]) -> None:
 
 
 def load_fixture_reference(engine, with_drugs_weight: bool = False) -> None:
-    lineage = {"source_sha256": "e" * 64, "run_id": "r"}
+    lineage = {"load_id": 1}
     insert_rows(engine, "dim_geography", [
         {"lsoa_code": code, "authority_code": auth, "authority_name": name, "force_area_code": "E23000003",
          "force_area_name": "Lancashire", "force": "lancashire", "bcu": bcu, "geography_vintage": "test", **lineage}
@@ -396,8 +399,12 @@ def test_every_mart_declares_its_grain_and_a_broken_grain_fails_the_build_by_nam
 def load_two_forces_extract_and_reoffending(engine) -> None:
     """Force extract rows (domestic abuse: Preston 2 of 4, Blackburn with Darwen 1 of 4, Allerdale 4
     of 4) and MoJ reoffending for an authority of each force."""
-    from tasks.recorded_crime.schema import CURATED_SCHEMA as EXTRACT_SCHEMA
-    from tasks.reoffending.moj_checks import TABLES_SCHEMA
+    from tasks.feed import loaded
+    from tasks.recorded_crime.schema import CURATED_SCHEMA as _EXTRACT_SCHEMA
+    EXTRACT_SCHEMA = loaded(_EXTRACT_SCHEMA)  # as the warehouse holds it, with load_id
+    from tasks.feed import loaded
+    from tasks.reoffending.moj_checks import TABLES_SCHEMA as _TABLES_SCHEMA
+    TABLES_SCHEMA = loaded(_TABLES_SCHEMA)  # as the warehouse holds it, with load_id
     from tests.integration.test_reoffending_marts import tool_rows
 
     areas = {"Preston": ("lancashire", "E07000123", "South", "E23000003", "Lancashire", 2),
@@ -413,7 +420,7 @@ def load_two_forces_extract_and_reoffending(engine) -> None:
                 "ho_offence_code": "8N", "offence_group": "Violence against the person", "weight": 112.0,
                 "is_domestic_abuse": i < abused, "is_alcohol_related": False, "is_knife_crime": False, "is_online": False,
                 "is_hate_crime": False, "is_serious_violence": False, "source_row": len(rows) + 1,
-                "source_sha256": "f" * 64, "run_id": "r"})
+                "load_id": 1})
     moj = [r for r in tool_rows() if r["geography"] == "Preston"]
     moj += [r | {"geography": "Allerdale", "authority_code": "E07000026"} for r in moj]
     with engine.begin() as conn:
@@ -437,7 +444,7 @@ def test_two_forces_rank_and_share_within_their_own_force(warehouse_url):
         for table in (lancashire, cumbria):
             bulk_insert_arrow(conn, "fact_street_crime", table, CURATED_SCHEMA.names)
     load_fixture_reference(engine)
-    lineage = {"source_sha256": "e" * 64, "run_id": "r"}
+    lineage = {"load_id": 1}
     insert_rows(engine, "dim_geography", [{"lsoa_code": "E01019000", "authority_code": "E07000026", "authority_name": "Allerdale",
                                            "force_area_code": "E23000002", "force_area_name": "Cumbria", "force": "cumbria",
                                            "bcu": None, "geography_vintage": "test", **lineage}])

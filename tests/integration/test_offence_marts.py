@@ -145,7 +145,9 @@ def test_offence_group_harm_uses_each_crimes_weight_and_reports_unweighted(wareh
 
 def extract_rows(specs) -> list[dict]:
     """fact_recorded_crime rows from (authority, bcu, group, da, alcohol, victim_sex, victim_age, strand)."""
-    from tasks.recorded_crime.schema import CURATED_SCHEMA
+    from tasks.feed import loaded
+    from tasks.recorded_crime.schema import CURATED_SCHEMA as _CURATED_SCHEMA
+    CURATED_SCHEMA = loaded(_CURATED_SCHEMA)  # as the warehouse holds it, with load_id
 
     rows = []
     for authority, bcu, group, da, alcohol, sex, age, strand in specs:
@@ -157,7 +159,7 @@ def extract_rows(specs) -> list[dict]:
             "force_area_code": "E23000003", "force_area_name": "Lancashire", "is_domestic_abuse": da,
             "is_alcohol_related": alcohol, "is_knife_crime": False, "is_online": False, "hate_crime_strand": strand,
             "is_hate_crime": strand is not None, "is_serious_violence": False, "victim_sex": sex, "victim_age": age,
-            "source_row": n, "source_sha256": "f" * 64, "run_id": "r"})
+            "source_row": n, "load_id": 1})
     return rows
 
 
@@ -176,7 +178,9 @@ FIXTURE = [  # authority, bcu, group, domestic abuse, alcohol, victim sex, victi
 def test_domestic_abuse_hate_and_profiles_match_a_hand_computed_answer(warehouse_url):
     import pyarrow as pa
 
-    from tasks.recorded_crime.schema import CURATED_SCHEMA
+    from tasks.feed import loaded
+    from tasks.recorded_crime.schema import CURATED_SCHEMA as _CURATED_SCHEMA
+    CURATED_SCHEMA = loaded(_CURATED_SCHEMA)  # as the warehouse holds it, with load_id
     from tests.integration.test_marts import insert_rows, load_fixture_reference
     from warehouse.engine import ensure_schema, open_engine
     from warehouse.load import bulk_insert_arrow
@@ -189,7 +193,7 @@ def test_domestic_abuse_hate_and_profiles_match_a_hand_computed_answer(warehouse
                           CURATED_SCHEMA.names)
     load_fixture_reference(engine)
     insert_rows(engine, "ref_age_bands", [
-        {"band_set": "victim_offender", "label": label, "min_age": lo, "max_age": hi, "source_sha256": "e" * 64, "run_id": "r"}
+        {"band_set": "victim_offender", "label": label, "min_age": lo, "max_age": hi, "load_id": 1}
         for label, lo, hi in [("0-9", 0, 9), ("10-24", 10, 24), ("25-40", 25, 40), ("41+", 41, 200)]])
     build_marts(engine)
     engine.dispose()
@@ -231,7 +235,9 @@ def test_offence_group_harm_and_serious_violence_rates_match_a_hand_computed_ans
 
     import pyarrow as pa
 
-    from tasks.recorded_crime.schema import CURATED_SCHEMA
+    from tasks.feed import loaded
+    from tasks.recorded_crime.schema import CURATED_SCHEMA as _CURATED_SCHEMA
+    CURATED_SCHEMA = loaded(_CURATED_SCHEMA)  # as the warehouse holds it, with load_id
     from tests.integration.test_marts import load_fixture_reference
     from warehouse.engine import ensure_schema, open_engine
     from warehouse.load import bulk_insert_arrow
@@ -241,7 +247,7 @@ def test_offence_group_harm_and_serious_violence_rates_match_a_hand_computed_ans
         "month": dt.date(2019, 6, 1), "force": "lancashire", "recorded_date": dt.date(2019, 6, 3), "has_location": True,
         "out_of_area": False, "force_area_code": "E23000003", "force_area_name": "Lancashire", "is_domestic_abuse": False,
         "is_alcohol_related": False, "is_knife_crime": False, "is_online": False, "is_hate_crime": False,
-        "source_sha256": "f" * 64, "run_id": "r"}
+        "load_id": 1}
     specs = [  # authority, code, group, weight, serious violence
         ("E06000008", "8N", "Violence against the person", 112.0, True),
         ("E06000008", "105A", "Violence against the person", 15.0, False),
@@ -299,8 +305,8 @@ def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extra
 @pytest.mark.parametrize("backend", ["duckdb"])  # PostgreSQL's reload of the same files: test_police_uk_flow, same publish
 def test_reloading_the_same_extracts_changes_nothing(warehouses, backend, tmp_path):
     url = warehouses[backend]["url"]
-    content = ("select crime_ref, month, ho_offence_code, is_serious_violence, authority_name, source_sha256 "
-               "from fact_recorded_crime")
+    content = ("select crime_ref, month, ho_offence_code, is_serious_violence, authority_name, l.source_sha256 "
+               "from fact_recorded_crime join etl_load_log l using (load_id)")
     before = sorted(query(url, content))
     ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path), warehouse_url=url)
     ingest_recorded_crime(source=SAMPLE_SOURCE, months="2019-05:2019-06", workdir=str(tmp_path), warehouse_url=url)
@@ -442,7 +448,9 @@ def test_offence_measures_compare_like_for_like_and_harm_has_its_interval_by_han
 
     import pyarrow as pa
 
-    from tasks.recorded_crime.schema import CURATED_SCHEMA
+    from tasks.feed import loaded
+    from tasks.recorded_crime.schema import CURATED_SCHEMA as _CURATED_SCHEMA
+    CURATED_SCHEMA = loaded(_CURATED_SCHEMA)  # as the warehouse holds it, with load_id
     from tests.integration.test_marts import conditional_poisson_p, exact_poisson_limits, insert_rows, load_fixture_reference
     from warehouse.engine import ensure_schema, open_engine
     from warehouse.load import bulk_insert_arrow
@@ -451,7 +459,7 @@ def test_offence_measures_compare_like_for_like_and_harm_has_its_interval_by_han
     base = {name: None for name in CURATED_SCHEMA.names} | {
         "force": "lancashire", "has_location": True, "out_of_area": False, "force_area_code": "E23000003",
         "force_area_name": "Lancashire", "is_domestic_abuse": False, "is_alcohol_related": False, "is_knife_crime": False,
-        "is_online": False, "is_hate_crime": False, "source_sha256": "f" * 64, "run_id": "r"}
+        "is_online": False, "is_hate_crime": False, "load_id": 1}
     bwd = {"authority_code": "E06000008", "authority_name": "Blackburn with Darwen", "bcu": "East", "ho_offence_code": "8N",
            "offence_group": "Violence against the person", "offence_subgroup": "Violence with injury", "weight": 112.0,
            "weights_version": "v-test", "is_serious_violence": True, "serious_violence_rules": "assault_with_injury"}
@@ -475,7 +483,7 @@ def test_offence_measures_compare_like_for_like_and_harm_has_its_interval_by_han
     with engine.begin() as conn:  # ... grown to 2,500 in 2020, so the change test weighs the exposure
         conn.execute(sa.text("update ref_population set population = 1500 where year = 2020 and lsoa_code = 'E01000001'"))
     insert_rows(engine, "ref_serious_violence_rules", [
-        {"rule_id": rule, "label": label, "source_sha256": "e" * 64, "run_id": "r"}
+        {"rule_id": rule, "label": label, "load_id": 1}
         for rule, label in [("assault_with_injury", "Assault resulting in injury"), ("knife_crime", "Knife crime")]])
     build_marts(engine)
     engine.dispose()

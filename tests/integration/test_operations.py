@@ -79,7 +79,7 @@ def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
     where = dict(workdir=str(tmp_path / "var"), warehouse_url=url)
     ingest_reference(source=SAMPLE_REFERENCE, **where)
     ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
-    before = query(url, "select count(*), max(run_id) from fact_street_crime")
+    before = query(url, "select count(*), max(load_id) from fact_street_crime")
     partition = tmp_path / "var" / "lake" / "curated" / "police_uk_street" / "force=lancashire" / "month=2020-01"
     lake_before = (partition / "data.parquet").read_bytes()
     import tasks.publish
@@ -90,7 +90,7 @@ def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
     monkeypatch.setattr(tasks.publish, "bulk_insert_parquet", crash)
     with pytest.raises(FeedFailed, match="warehouse load failed, previous state kept: RuntimeError"):
         ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
-    assert query(url, "select count(*), max(run_id) from fact_street_crime") == before
+    assert query(url, "select count(*), max(load_id) from fact_street_crime") == before
     assert (partition / "data.parquet").read_bytes() == lake_before          # the lake kept its file
     assert [p.name for p in partition.iterdir()] == ["data.parquet"]          # and no staged leftovers
     assert query(url, "select status from etl_load_log where feed = 'police_uk_street' order by finished_at") == [

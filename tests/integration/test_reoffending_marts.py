@@ -10,11 +10,17 @@ import datetime as dt
 import pytest
 from scipy.stats import binomtest
 
-from tasks.reoffending.cohort import COHORT_SCHEMA, REOFFENCE_SCHEMA
-from tasks.reoffending.moj_checks import TABLES_SCHEMA
+from tasks.feed import loaded
+from tasks.reoffending.cohort import COHORT_SCHEMA as _COHORT_SCHEMA
+from tasks.reoffending.cohort import REOFFENCE_SCHEMA as _REOFFENCE_SCHEMA
+from tasks.reoffending.moj_checks import TABLES_SCHEMA as _TABLES_SCHEMA
 from tests.conftest import query
 from tests.integration.test_marts import exact_poisson_limits
 from tests.integration.test_survey_marts import LINEAGE, load
+
+COHORT_SCHEMA = loaded(_COHORT_SCHEMA)  # as the warehouse holds it, with load_id
+REOFFENCE_SCHEMA = loaded(_REOFFENCE_SCHEMA)  # as the warehouse holds it, with load_id
+TABLES_SCHEMA = loaded(_TABLES_SCHEMA)  # as the warehouse holds it, with load_id
 
 QUARTERS = [dt.date(2019, 4, 1), dt.date(2019, 7, 1), dt.date(2019, 10, 1), dt.date(2020, 1, 1)]
 CODES = {"Preston": "E07000123", "Blackpool": "E06000009"}
@@ -127,7 +133,7 @@ def cohort_tables() -> dict:
 
     return {"fact_reoffending_cohort": (COHORT_SCHEMA, offenders), "fact_reoffence": (REOFFENCE_SCHEMA, reoffences),
             "ref_age_bands": (pa.schema([("band_set", pa.string()), ("label", pa.string()), ("min_age", pa.int16()),
-                                         ("max_age", pa.int16()), ("source_sha256", pa.string()), ("run_id", pa.string())]),
+                                         ("max_age", pa.int16()), ("load_id", pa.int64())]),
                               bands)}
 
 

@@ -11,8 +11,11 @@ import pyarrow as pa
 import pytest
 from scipy.stats import binomtest
 
-from tasks.itk.schema import ISSUE_SCHEMA, RESPONSE_SCHEMA
-from tasks.young_persons.schema import ALCOHOL_SOURCES, CURATED_SCHEMA
+from tasks.feed import loaded
+from tasks.itk.schema import ISSUE_SCHEMA as _ISSUE_SCHEMA
+from tasks.itk.schema import RESPONSE_SCHEMA as _RESPONSE_SCHEMA
+from tasks.young_persons.schema import ALCOHOL_SOURCES
+from tasks.young_persons.schema import CURATED_SCHEMA as _CURATED_SCHEMA
 from tests.conftest import query
 from tests.disclosure_attack import YPS_GENDERS as GENDERS
 from tests.disclosure_attack import hierarchy_relations, linked_system, recovered, young_persons_relations
@@ -20,7 +23,11 @@ from warehouse.engine import ensure_schema, open_engine
 from warehouse.load import bulk_insert_arrow
 from warehouse.marts import build_marts
 
-LINEAGE = {"source_sha256": "e" * 64, "run_id": "r"}
+ISSUE_SCHEMA = loaded(_ISSUE_SCHEMA)  # as the warehouse holds it, with load_id
+RESPONSE_SCHEMA = loaded(_RESPONSE_SCHEMA)  # as the warehouse holds it, with load_id
+CURATED_SCHEMA = loaded(_CURATED_SCHEMA)  # as the warehouse holds it, with load_id
+
+LINEAGE = {"load_id": 1}
 WARDS = {  # ward -> (name, authority code, authority, bcu)
     "E05000001": ("Ward One", "E07000123", "Preston", "South"),
     "E05000002": ("Ward Two", "E07000123", "Preston", "South"),

@@ -40,7 +40,7 @@ def test_every_row_is_kept_with_flags_and_numbered_repeats():
         row("c" * 64, "Drugs", None, "Local resolution"),                # no location
         row("d" * 64, "Drugs", "W01000001", "Local resolution"),          # LSOA unknown to the dim
     ]
-    out = conform_street(raw(rows), DIM, AREA, dt.date(2020, 1, 1), "f" * 64, "run-1")
+    out = conform_street(raw(rows), DIM, AREA, dt.date(2020, 1, 1))
     assert out.schema == CURATED_SCHEMA
     got = out.select(["crime_id_occurrence", "crime_id_repeats", "is_asb", "has_location", "out_of_area",
                       "authority_name", "bcu", "source_row"]).to_pylist()

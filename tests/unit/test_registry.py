@@ -94,12 +94,13 @@ def test_each_feed_declares_its_contract_and_the_tables_it_loads_agree_with_it()
 def test_each_table_is_loaded_with_the_schema_its_ddl_declares_column_for_column(tmp_path):
     import sqlalchemy as sa
 
+    from tasks.feed import loaded
     from warehouse.engine import ensure_schema, open_engine
 
     engine = open_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
     ensure_schema(engine)
-    declared = {(name, t.schema) for feed in registry.FEEDS for t in feed.load_contract().targets if t.schema is not None
-                for name in {t.table, published(t.table)}}
+    declared = {(name, loaded(t.schema)) for feed in registry.FEEDS for t in feed.load_contract().targets
+                if t.schema is not None for name in {t.table, published(t.table)}}
     assert len(declared) == 19
     with engine.connect() as conn:
         for table, schema in declared:

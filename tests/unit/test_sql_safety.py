@@ -19,7 +19,7 @@ def test_a_partition_value_that_looks_like_sql_is_only_a_value(tmp_path):
     engine = open_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
     ensure_schema(engine)
     rows = pa.table({"feed": [HOSTILE], "source_row": [1], "record": ["{}"], "rule": ["x"],
-                     "source_sha256": ["s"], "run_id": ["r"]})
+                     "load_id": [1]})
     columns = rows.column_names
     outcome = FileOutcome("r", HOSTILE, None, f"feed={HOSTILE}", "f.csv", rows_in=1, rows_curated=0, rows_quarantined=1)
     publish(engine, [PartitionLoad("quarantine_reference", columns, 1, {"feed": HOSTILE}, arrow=rows)], [outcome])

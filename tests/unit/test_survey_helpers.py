@@ -58,7 +58,7 @@ def test_issues_split_into_category_and_detail_with_points_by_rank():
                      "issue_1": ["Road safety: Speeding"], "issue_2": ["Other: Other (see other_issue_text)"],
                      "issue_3": pa.array([None], pa.string()), "issue_4": pa.array([None], pa.string()),
                      "issue_5": pa.array([None], pa.string())})
-    rows = conform_issues(good, dt.date(2020, 1, 31), "h", "r").to_pylist()
+    rows = conform_issues(good, dt.date(2020, 1, 31)).to_pylist()
     assert [(r["issue_rank"], r["issue_category"], r["issue_detail"], r["priority_points"]) for r in rows] == [
         (1, "Road safety", "Speeding", 5), (2, "Other", "Other (see other_issue_text)", 4)]
 

@@ -13,7 +13,6 @@ create table if not exists dim_geography (
     force text,
     bcu text,
     geography_vintage text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table dim_geography is 'One row per LSOA: ward, local authority, community safety partnership, police force area and BCU, from the ONS lookups of the vintage named.';

@@ -25,7 +25,6 @@ create table if not exists fact_street_crime (
     authority_name text,
     bcu text,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_street_crime is 'One row per published data.police.uk street row (crime or ASB) per force per month; repeated Crime IDs are kept, numbered by crime_id_occurrence.';

@@ -16,8 +16,7 @@ create table if not exists quarantine_street_crime (
     source_row integer not null,
     rule text not null,
     raw_text text,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 -- warehouses made before raw_text existed gain it here
 alter table quarantine_street_crime add column if not exists raw_text text;

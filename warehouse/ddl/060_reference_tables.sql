@@ -2,8 +2,7 @@ create table if not exists ref_population (
     year integer not null,
     lsoa_code text not null,
     population bigint not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table ref_population is 'One row per LSOA per year: ONS mid-year population estimate, the denominator of rates per 1,000.';
 
@@ -17,8 +16,7 @@ create table if not exists ref_css_weights_policeuk (
     weight float8,
     weight_statistic text not null,
     weights_version text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table ref_css_weights_policeuk is 'One row per police.uk crime type: an approximate ONS Crime Severity Score weight (the median of its offences'' weights); ASB has none.';
 
@@ -26,8 +24,7 @@ create table if not exists ref_threat_ranking (
     rank integer not null,
     threat text not null,
     organisational_risk_indicator integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table ref_threat_ranking is 'One row per threat: the partnership''s MORILE ranking (Table 1), indicator 1-5 where 5 is least effectively mitigated.';
 
@@ -39,8 +36,7 @@ create table if not exists ref_offence_classification (
     weight float8,
     police_uk_crime_type text,
     weights_version text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table ref_offence_classification is 'One row per Home Office offence code: description, group, subgroup, police.uk type and ONS Crime Severity Score weight of the version named.';
 
@@ -51,8 +47,7 @@ create table if not exists ref_serious_violence_rules (
     offence_subgroup text,
     offence_code text,
     flag text,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table ref_serious_violence_rules is 'The serious violence definition as rules: a crime is serious violence when every non-empty condition of any rule holds.';
 
@@ -61,7 +56,6 @@ create table if not exists ref_age_bands (
     label text not null,
     min_age integer not null,
     max_age integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table ref_age_bands is 'Age bands by use (victim_offender, reoffender): inclusive min and max age; configurable, every age covered.';

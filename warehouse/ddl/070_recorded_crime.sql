@@ -34,8 +34,7 @@ create table if not exists fact_recorded_crime (
     suspect_age smallint,
     suspect_sex text,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_recorded_crime is 'One row per crime record of the force extract, by Home Office offence code, with flags, CSS weight (weights_version) and geography; no personal data or free text.';
 
@@ -59,8 +58,7 @@ create table if not exists quarantine_recorded_crime (
     source_row integer not null,
     rule text not null,
     raw_text text,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 -- warehouses made before raw_text existed gain it here
 alter table quarantine_recorded_crime add column if not exists raw_text text;

@@ -15,8 +15,7 @@ create table if not exists fact_ho_csp_crime (
     is_negative boolean not null,
     sheet text,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_ho_csp_crime is 'One row per published Home Office row: offences by CSP, offence code and financial year (and quarter where published); negative counts are recording corrections, kept and flagged.';
 
@@ -34,7 +33,6 @@ create table if not exists quarantine_ho_csp_crime (
     sheet text,
     source_row integer not null,
     rule text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table quarantine_ho_csp_crime is 'One row per Home Office row held back by the raw suite, as published, with the rules broken.';

@@ -13,10 +13,9 @@ create table if not exists fact_itk_response (
     age_band text not null,
     issues_named smallint not null,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
-comment on table fact_itk_response is 'One row per Lancashire Talking response, at its latest version (latest updated_at over every export loaded); export_date, source_sha256 and run_id say which export brought that version. Member ids are keyed pseudonyms; postcodes are cut to their district.';
+comment on table fact_itk_response is 'One row per Lancashire Talking response, at its latest version (latest updated_at over every export loaded); export_date and load_id say which export brought that version. Member ids are keyed pseudonyms; postcodes are cut to their district.';
 
 create index if not exists ix_fact_itk_response_id on fact_itk_response (response_id);
 
@@ -28,8 +27,7 @@ create table if not exists fact_itk_response_issue (
     issue_category text not null,
     issue_detail text not null,
     priority_points smallint not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_itk_response_issue is 'One row per issue named in the current version of a Lancashire Talking response, by its priority rank (1-5; rank 1 earns 5 points ... rank 5 earns 1).';
 
@@ -53,8 +51,7 @@ create table if not exists quarantine_itk_response (
     age_band text,
     source_row integer not null,
     rule text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table quarantine_itk_response is 'One row per export row held back, with the rules it broke (;-separated); member id pseudonymised and postcode cut to its district, free text never read.';
 
@@ -73,8 +70,7 @@ create table if not exists etl_stage_itk_response (
     age_band text not null,
     issues_named smallint not null,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null,
+    load_id bigint not null,
     applied boolean not null default false
 );
 comment on table etl_stage_itk_response is 'Pipeline working table: the export being merged, inside its load transaction; empty between loads.';
@@ -89,7 +85,6 @@ create table if not exists etl_stage_itk_response_issue (
     issue_category text not null,
     issue_detail text not null,
     priority_points smallint not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table etl_stage_itk_response_issue is 'Pipeline working table: the export''s issues being merged, inside its load transaction; empty between loads.';

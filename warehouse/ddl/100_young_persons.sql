@@ -30,8 +30,7 @@ create table if not exists fact_young_persons_response (
     worried_about_knives boolean not null,
     carried_knife text not null,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_young_persons_response is 'One row per pupil''s response to the Trading Standards Young Persons Survey, per wave (2019-20); yes/no answers as booleans, null where the question was not asked; school_urn is never published below district; free text never loaded.';
 
@@ -62,7 +61,6 @@ create table if not exists quarantine_young_persons_response (
     carried_knife text,
     source_row integer not null,
     rule text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table quarantine_young_persons_response is 'One row per survey row held back, with the values read (never the free text) and the rules it broke (;-separated).';

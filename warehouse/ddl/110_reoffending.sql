@@ -17,8 +17,7 @@ create table if not exists fact_moj_reoffending (
     reoffences bigint,
     suppressed boolean not null,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_moj_reoffending is 'One row per published row of an MoJ proven reoffending table: layout overview (national breakdowns) or geographic (data tool: authority totals, UTLA totals); category letter prefixes stripped into category_code; cohort labels parsed into period_start, period_end and period_type; withheld counts null with suppressed true.';
 
@@ -31,8 +30,7 @@ create table if not exists fact_moj_reoffending_series (
     rate text not null,
     value float8,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_moj_reoffending_series is 'One row per published figure of the national proven reoffending series (measure new/old methodology; rate cohort, reoffenders, reoffences, binary %, frequency, adjusted, OGRS4); an empty figure is null, never zero.';
 
@@ -42,8 +40,7 @@ create table if not exists quarantine_moj_reoffending (
     source_row integer not null,
     values_json text not null,
     rule text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 -- warehouses made before partition_key existed gain it here
 alter table quarantine_moj_reoffending add column if not exists partition_key text;
@@ -64,8 +61,7 @@ create table if not exists fact_reoffending_cohort (
     reoffended boolean not null,
     reoffence_count integer not null,
     source_row integer not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_reoffending_cohort is 'One row per offender in a quarterly local reoffending cohort (pseudonymous key), with authority, BCU, sex, age at index, youth (10-17), ethnic group, index offence group and whether and how often they reoffended.';
 
@@ -74,8 +70,7 @@ create table if not exists fact_reoffence (
     offender_key text not null,
     position smallint not null,
     reoffence_group text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table fact_reoffence is 'One row per offence group listed for a reoffender in the cohort extract, in the order listed.';
 
@@ -93,7 +88,6 @@ create table if not exists quarantine_reoffending_cohort (
     reoffence_groups text,
     source_row integer not null,
     rule text not null,
-    source_sha256 text not null,
-    run_id text not null
+    load_id bigint not null
 );
 comment on table quarantine_reoffending_cohort is 'One row per held-back cohort extract row, the values read and the rules broken (;-separated).';

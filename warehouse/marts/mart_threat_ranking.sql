@@ -8,7 +8,7 @@ ranking as (
 ),
 
 final as (
-    select rank, threat, organisational_risk_indicator, source_sha256, run_id
+    select rank, threat, organisational_risk_indicator, load_id
     from ranking
 )
 
