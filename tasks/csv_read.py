@@ -9,6 +9,7 @@ other rows load, and the row is returned as a fault with its data row number, th
 from __future__ import annotations
 
 import csv
+import gzip
 from collections import Counter
 from pathlib import Path
 
@@ -23,8 +24,9 @@ BLOCK_SIZE = 16 << 20
 
 
 def read_header(path: Path) -> list[str]:
-    """The header row's column names (a UTF-8 BOM and CRLF are accepted)."""
-    with open(path, "rb") as handle:
+    """The header row's column names (a UTF-8 BOM and CRLF are accepted; a .gz file is read through gzip)."""
+    opener = gzip.open if str(path).lower().endswith(".gz") else open
+    with opener(path, "rb") as handle:
         first = handle.readline(1 << 16)
     text = first.decode("utf-8-sig", errors="replace").rstrip("\r\n")
     return next(csv.reader([text]), [])

@@ -76,6 +76,35 @@ LAYOUTS = [
     }, {"rank": pa.int32(), "organisational_risk_indicator": pa.int32()}, table="ref_threat_ranking"),
 ]
 
+# English Indices of Deprivation 2019 by LSOA (MHCLG; File 2 before File 1: its header holds File 1's columns too)
+IMD_AREA = {r"LSOA code \(2011\)": "lsoa_code", r"LSOA name \(2011\)": "lsoa_name",
+            r"Local Authority District code \(2019\)": "authority_code", r"Local Authority District name \(2019\)": "authority_name"}
+MOST = r"( \(where 1 is most deprived( 10% of LSOAs)?\))?"
+IMD_DOMAINS = {"Index of Multiple Deprivation \\(IMD\\)": "imd", "Income": "income", "Employment": "employment",
+               "Education, Skills and Training": "education", "Health Deprivation and Disability": "health",
+               "Crime": "crime", "Barriers to Housing and Services": "barriers", "Living Environment": "living_environment"}
+LAYOUTS += [
+    Layout("imd_domains", IMD_AREA | {f"{name} {kind}{MOST}": f"{key}_{kind.lower()}"
+                                      for name, key in IMD_DOMAINS.items() for kind in ("Rank", "Decile")},
+           {f"{key}_{kind}": pa.int32() for key in IMD_DOMAINS.values() for kind in ("rank", "decile")},
+           table="ref_imd_domains"),
+    Layout("imd_index", IMD_AREA | {rf"Index of Multiple Deprivation \(IMD\) Rank{MOST}": "imd_rank",
+                                    rf"Index of Multiple Deprivation \(IMD\) Decile{MOST}": "imd_decile"},
+           {"imd_decile": pa.int32()}, table="ref_imd"),  # the rank is text: "9,338" (conformed to a number)
+    Layout("imd_population", IMD_AREA | {
+        r"Total population: mid 2015 \(excluding prisoners\)": "population",
+        r"Dependent Children aged 0-15: mid 2015 \(excluding prisoners\)": "children_0_15",
+        r"Population aged 16-59: mid 2015 \(excluding prisoners\)": "adults_16_59",
+        r"Older population aged 60 and over: mid 2015 \(excluding prisoners\)": "older_60_plus",
+        r"Working age population 18-59/64: for use with Employment Deprivation Domain \(excluding prisoners\)": "working_age",
+    }, table="ref_imd_population"),  # counts as text: "1,296" (conformed to numbers)
+    # mySociety's composite UK index (CC BY 4.0): the IoD2019 IMD score, which MHCLG's Files 1 and 2 lack
+    Layout("imd_score", {"nation": "nation", "lsoa": "lsoa_code", "overall_local_score": "imd_score",
+                         "income_score": "income_rate_percent", "employment_score": "employment_rate_percent"},
+           {"imd_score": pa.float64(), "income_rate_percent": pa.float64(), "employment_rate_percent": pa.float64()},
+           table="ref_imd_score"),
+]
+
 AUTHORITY_TYPES = {
     "E06": "unitary", "E07": "non-metropolitan district", "E08": "metropolitan district",
     "E09": "london borough", "W06": "welsh unitary",
@@ -126,7 +155,7 @@ def recognise_folder(folder: Path) -> tuple[list[ReferenceFile], list[str]]:
     from tasks.sources import DirectorySource
 
     found, notes = [], []
-    for f in DirectorySource(folder).list_files(re.compile(r"\.csv$", re.I)):
+    for f in DirectorySource(folder).list_files(re.compile(r"\.csv(\.gz)?$", re.I)):
         ref = recognise(Path(f.name))
         if ref is None:
             notes.append(f"skipped {f.name}: not a known reference layout")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -31,7 +33,22 @@ def conform_css_weights(table: pa.Table, sha256: str) -> pa.Table:
     )
 
 
-CONFORM = {"css_weights_policeuk": conform_css_weights}
+def whole_numbers(columns: list[str]) -> Callable[[pa.Table, str], pa.Table]:
+    """A conform step: the columns' counts as published with thousands separators ("9,338", checked by the raw
+    suite) as integers."""
+    def conform(table: pa.Table, sha256: str) -> pa.Table:
+        for name in columns:
+            number = pc.replace_substring(table[name], ",", "").cast(pa.int32())
+            table = table.set_column(table.schema.get_field_index(name), name, number)
+        return table
+    return conform
+
+
+CONFORM = {
+    "css_weights_policeuk": conform_css_weights,
+    "imd_index": whole_numbers(["imd_rank"]),
+    "imd_population": whole_numbers(["population", "children_0_15", "adults_16_59", "older_60_plus", "working_age"]),
+}
 
 
 def conform_reference_table(dataset: str, good: pa.Table, sha256: str) -> pa.Table:

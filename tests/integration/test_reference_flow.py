@@ -20,7 +20,8 @@ def test_the_bundled_slice_gives_lancashire_941_lsoas_285_wards_3_bcus(tmp_path)
     result = ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path / "var"), warehouse_url=url)
     assert {f["feed"] for f in result["files"] if f["status"] == "loaded"} == {
         "ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces", "ons_population",
-        "css_weights_policeuk", "offence_classification", "serious_violence_rules", "threat_ranking", "age_bands"}
+        "css_weights_policeuk", "offence_classification", "serious_violence_rules", "threat_ranking", "age_bands",
+        "imd_index", "imd_domains", "imd_population", "imd_score"}
     (lsoas, wards, authorities, csps, bcus), = query(
         url, "select count(*), count(distinct ward_code), count(distinct authority_code), "
              "count(distinct csp_code), count(distinct bcu) from dim_geography where force = 'lancashire'")
@@ -70,3 +71,32 @@ def test_a_user_supplied_weights_file_replaces_the_sample(tmp_path):
     ingest_reference(source=str(source), workdir=str(tmp_path / "var"), warehouse_url=url)
     assert query(url, "select distinct weights_version from ref_offence_classification") == [("ONS-CSS-2025",)]
     assert query(url, "select count(*) from ref_population") == [(6587,)]  # the rest came from the configured folder
+
+
+def test_the_indices_of_deprivation_load_as_published_for_all_of_england(tmp_path):
+    """IoD2019 Files 1, 2 and 6 (UTF-8 with a BOM, CRLF, ranks and counts quoted with thousands
+    separators, gzip-compressed) and mySociety's IMD score, checked against pandas reading the same files."""
+    import pandas as pd
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path / "var"), warehouse_url=url)
+    folder = SAMPLE / "reference"
+    file1 = pd.read_csv(folder / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz", thousands=",")
+    loaded = dict(query(url, "select lsoa_code, imd_rank from ref_imd"))
+    assert len(loaded) == len(file1) == 32_844
+    assert loaded == dict(zip(file1["LSOA code (2011)"], file1["Index of Multiple Deprivation (IMD) Rank"]))
+    file6 = pd.read_csv(folder / "File_6_-_IoD2019_Population_Denominators.csv.gz", thousands=",")
+    assert query(url, "select sum(population), sum(working_age) from ref_imd_population") == [(
+        int(file6["Total population: mid 2015 (excluding prisoners)"].sum()),
+        int(file6.iloc[:, 8].sum()))]
+    # Blackpool 013A: the 5th most deprived LSOA in England and the 3rd on Crime (its row in File 2 reads
+    # 5,1,93,1,40,1,123,1,28,1,3,1,19658,6,...: 19,658 is its Barriers rank, not its Crime rank); score from mySociety
+    assert query(url, "select i.imd_rank, i.imd_decile, d.crime_rank, d.crime_decile, s.imd_score from ref_imd i "
+                      "join ref_imd_domains d using (lsoa_code) join ref_imd_score s using (lsoa_code) "
+                      "where lsoa_code = 'E01012671'") == [(5, 1, 3, 1, 88.026)]
+    # every Lancashire LSOA of the geography has its deprivation
+    assert query(url, "select count(*) from dim_geography g left join ref_imd i using (lsoa_code) "
+                      "where g.force = 'lancashire' and i.imd_decile is null") == [(0,)]
+    traced = query(url, "select l.feed, l.rows_in, l.rows_curated, count(*) from ref_imd_score s "
+                        "join etl_load_log l using (load_id) group by 1, 2, 3")
+    assert traced == [("imd_score", 42_619, 42_619, 42_619)]
