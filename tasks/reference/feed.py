@@ -12,14 +12,14 @@ import pyarrow as pa
 from tasks.errors import SourceError
 from tasks.feed import Combined, Context, FeedContract, Part, Target, Unit
 from tasks.load_log import FileOutcome
-from tasks.reference import checks, geography
+from tasks.reference import boundaries, checks, geography
 from tasks.reference.tables import conform_reference_table
 from tasks.sources import local_file
 from tasks.validate import check_or_reject
 
 FEED = "reference"
 LOOKUPS = ["ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces"]  # dim_geography is made of these
-TABLES = {layout.dataset: layout.table for layout in geography.LAYOUTS if layout.table}
+TABLES = {layout.dataset: layout.table for layout in geography.LAYOUTS + boundaries.LAYOUTS if layout.table}
 CONFIG_FALLBACK = ["bcu_grouping", "police_forces", *TABLES]
 LOOKUP = "lookup:"  # a lookup's rows, combined into dim_geography rather than published as they are
 
@@ -97,7 +97,8 @@ REFERENCE = FeedContract(
     quarantine=quarantine,
     targets=(
         Target("dim_geography", None, "dim_geography"),
-        *[Target(table, None, table) for table in TABLES.values()],
+        *[Target(table, None, table) for table in dict.fromkeys(TABLES.values()) if table != boundaries.TABLE],
+        Target(boundaries.TABLE, None, boundaries.TABLE, key=("layer",)),  # each file replaces its layer
         Target("quarantine_reference", None, FEED, "quarantine", ("feed",)),
     ),
     combine=combine,

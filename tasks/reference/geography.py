@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 
 from tasks.csv_read import read_header
 from tasks.errors import FileRejected
+from tasks.reference import boundaries
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,10 @@ class ReferenceFile:
 
 
 def recognise(path: Path) -> ReferenceFile | None:
-    """The layout of a CSV by its header, or None when it is none of the known ones."""
+    """The layout of a CSV by its header (a boundary file by its areas' properties), or None when it is none of the known ones."""
+    if boundaries.is_boundary_file(path):
+        found = boundaries.recognise(path)
+        return None if found is None else ReferenceFile(Path(path), found[0], found[1], found[0].vintage)
     header = read_header(path)
     for layout in LAYOUTS:
         rename = layout.match(header)
@@ -155,7 +159,7 @@ def recognise_folder(folder: Path) -> tuple[list[ReferenceFile], list[str]]:
     from tasks.sources import DirectorySource
 
     found, notes = [], []
-    for f in DirectorySource(folder).list_files(re.compile(r"\.csv(\.gz)?$", re.I)):
+    for f in DirectorySource(folder).list_files(re.compile(r"\.(csv(\.gz)?|geojson|json|gpkg)$", re.I)):
         ref = recognise(Path(f.name))
         if ref is None:
             notes.append(f"skipped {f.name}: not a known reference layout")
@@ -177,7 +181,10 @@ def find_reference_files(source: Path, config_dir: Path, fallback: list[str]) ->
 
 
 def read_reference(ref: ReferenceFile) -> pa.Table:
-    """The file's columns of interest with their declared types, renamed to canonical names."""
+    """The file's columns of interest with their declared types, renamed to canonical names (a boundary
+    file: one row per area, its geometry as GeoJSON)."""
+    if isinstance(ref.layout, boundaries.BoundaryLayout):
+        return boundaries.read_boundaries(ref.path, ref.layout, ref.rename, str(ref.path))
     names = list(ref.rename)
     types = {n: ref.layout.types.get(ref.rename[n], pa.string()) for n in names}
     try:

@@ -8,6 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.police_uk.schema import ASB
+from tasks.reference.boundaries import LAYOUTS as BOUNDARY_LAYOUTS
+from tasks.reference.boundaries import conform_boundaries
 
 # The police.uk weights are an approximation (the ONS weights of the offences inside each
 # police.uk type). The median is used: the mean of a type's offence weights counts each
@@ -48,6 +50,7 @@ CONFORM = {
     "css_weights_policeuk": conform_css_weights,
     "imd_index": whole_numbers(["imd_rank"]),
     "imd_population": whole_numbers(["population", "children_0_15", "adults_16_59", "older_60_plus", "working_age"]),
+    **{layout.dataset: conform_boundaries for layout in BOUNDARY_LAYOUTS},
 }
 
 

@@ -21,7 +21,7 @@ def test_the_bundled_slice_gives_lancashire_941_lsoas_285_wards_3_bcus(tmp_path)
     assert {f["feed"] for f in result["files"] if f["status"] == "loaded"} == {
         "ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces", "ons_population",
         "css_weights_policeuk", "offence_classification", "serious_violence_rules", "threat_ranking", "age_bands",
-        "imd_index", "imd_domains", "imd_population", "imd_score"}
+        "imd_index", "imd_domains", "imd_population", "imd_score", "boundary_lad22", "boundary_wd22", "boundary_lsoa11"}
     (lsoas, wards, authorities, csps, bcus), = query(
         url, "select count(*), count(distinct ward_code), count(distinct authority_code), "
              "count(distinct csp_code), count(distinct bcu) from dim_geography where force = 'lancashire'")
@@ -100,3 +100,41 @@ def test_the_indices_of_deprivation_load_as_published_for_all_of_england(tmp_pat
     traced = query(url, "select l.feed, l.rows_in, l.rows_curated, count(*) from ref_imd_score s "
                         "join etl_load_log l using (load_id) group by 1, 2, 3")
     assert traced == [("imd_score", 42_619, 42_619, 42_619)]
+
+
+def test_boundaries_load_as_geojson_text_in_their_own_crs(tmp_path):
+    """Districts (GeoJSON, lon/lat), wards (GeoPackage, British National Grid) and LSOAs (GeoJSON in Web
+    Mercator metres with no crs member): every area, its geometry checked against what the files say
+    without this loader (the GeoJSON as parsed by json, the GeoPackage's own R-tree of extents)."""
+    import json
+    import sqlite3
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path / "var"), warehouse_url=url)
+    layers = dict(((layer, crs), n) for layer, crs, n in query(
+        url, "select layer, crs, count(*) from ref_boundary group by 1, 2"))
+    assert layers == {("boundary_lad22", "OGC:CRS84"): 14, ("boundary_wd22", "EPSG:27700"): 271,
+                      ("boundary_lsoa11", "EPSG:3857"): 4497}
+    # the districts are the geography's 14 authorities; every Lancashire LSOA has its shape
+    assert {c for (c,) in query(url, "select area_code from ref_boundary where layer = 'boundary_lad22'")} == \
+        {c for (c,) in query(url, "select distinct authority_code from dim_geography where force = 'lancashire'")}
+    assert query(url, "select count(*) from dim_geography g left join ref_boundary b on b.area_code = g.lsoa_code "
+                      "and b.layer = 'boundary_lsoa11' where g.force = 'lancashire' and b.area_code is null") == [(0,)]
+    # 2022 wards are not the lookups' 2019 wards: kept apart, never joined
+    wards_2019 = {c for (c,) in query(url, "select distinct ward_code from dim_geography where force = 'lancashire'")}
+    wards_2022 = {c for (c,) in query(url, "select area_code from ref_boundary where layer = 'boundary_wd22'")}
+    assert len(wards_2019) == 285 and len(wards_2022) == 271 and wards_2019 != wards_2022
+    stored = dict(query(url, "select area_code, geometry_geojson from ref_boundary"))
+    lsoas = json.loads((SAMPLE / "reference" / "lsoa_clean_shapefiles_2011_north_west_crs3857.json").read_text())
+    for feature in lsoas["features"][::500]:
+        assert json.loads(stored[feature["properties"]["lsoa11cd"]]) == feature["geometry"]
+    with sqlite3.connect(SAMPLE / "reference" / "lancashire_wards.gpkg") as db:
+        extents = db.execute("select w.ward_code, r.minx, r.maxx, r.miny, r.maxy from lancashire_wards w "
+                             "join rtree_lancashire_wards_geom r on r.id = w.fid").fetchall()
+    for code, minx, maxx, miny, maxy in extents:
+        polygons = json.loads(stored[code])["coordinates"]
+        xs = [x for polygon in polygons for ring in polygon for x, _ in ring]
+        ys = [y for polygon in polygons for ring in polygon for _, y in ring]
+        # the R-tree holds float32 bounds rounded outwards
+        assert minx - 1 <= min(xs) <= minx + 1 and maxx - 1 <= max(xs) <= maxx + 1, code
+        assert miny - 1 <= min(ys) <= miny + 1 and maxy - 1 <= max(ys) <= maxy + 1, code

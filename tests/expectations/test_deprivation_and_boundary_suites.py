@@ -1,6 +1,6 @@
-"""The Indices of Deprivation suites on the real File 1 as published (gzip, BOM, CRLF, quoted ranks
-with thousands separators): good rows pass, and a broken rank, decile or LSOA code is held back
-under its rule."""
+"""The reference suites of the Indices of Deprivation and the boundaries, on the real files as
+published: File 1 (gzip, BOM, CRLF, ranks quoted with thousands separators) passes, and a broken
+rank, decile or LSOA code is held back under its rule; an LSOA layer in the wrong units is rejected."""
 
 from __future__ import annotations
 
@@ -45,3 +45,25 @@ def test_a_broken_rank_decile_or_lsoa_code_is_held_back_under_its_rule(tmp_path)
         _, (good, bad, _) = first_rows(tmp_path, edit)
         assert (good.num_rows, bad.num_rows) == (299, 1), rule
         assert bad["rule"].to_pylist() == [rule]
+
+
+def test_an_lsoa_layer_in_degrees_without_a_crs_is_rejected_not_mistaken_for_metres(tmp_path):
+    """The published LSOA layer is Web Mercator metres with no `crs` member; the same layer in lon/lat
+    (GeoJSON's default) would draw every area at the origin: the suite rejects the file, naming the extent it broke."""
+    import json
+
+    import pytest
+
+    from tasks.errors import FileRejected
+
+    published = json.loads((SAMPLE / "reference" / "lsoa_clean_shapefiles_2011_north_west_crs3857.json").read_text())
+    feature = published["features"][0]
+    degrees = {"type": "Polygon", "coordinates": [[[-2.9, 53.4], [-2.8, 53.4], [-2.8, 53.5], [-2.9, 53.4]]]}
+    path = tmp_path / "lsoa.json"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature | {"geometry": degrees}]}))
+    ref = geography.recognise(path)
+    assert ref.layout.dataset == "boundary_lsoa11"
+    table = geography.read_reference(ref)
+    assert table["crs"].to_pylist() == ["EPSG:3857"]
+    with pytest.raises(FileRejected, match="y_min"):
+        checks.check_reference(table, "boundary_lsoa11", path.name)
