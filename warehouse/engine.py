@@ -19,6 +19,9 @@ DDL_DIR = Path(__file__).parent / "ddl"
 # How long to wait for another process's hold on the DuckDB file (an analyst's read-only session,
 # a concurrent ingest) before giving up with DuckDB's own error, which names the holder's PID.
 LOCK_WAIT_SECONDS = float(os.environ.get("CSP_DUCKDB_LOCK_WAIT", "300"))
+# DuckDB's buffer pool otherwise grows to 80% of the machine's memory: the mart build over a million
+# street rows took 750 MB above the ingest's own peak (bench/RESULTS.md); past the limit it spills to disk.
+DUCKDB_MEMORY_LIMIT = os.environ.get("CSP_DUCKDB_MEMORY_LIMIT", "256MB")
 
 
 # Engines kept per (URL, mode, process), most recently used last; a few are kept so a test
@@ -54,7 +57,9 @@ def _new_engine(url: str, read_only: bool) -> sa.Engine:
     path = url.split("///", 1)[-1].split("?", 1)[0]
     if path and path != ":memory:" and not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, poolclass=NullPool, connect_args={"read_only": True} if read_only else {})
+    config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
+    engine = sa.create_engine(url, poolclass=NullPool,
+                              connect_args={"config": config} | ({"read_only": True} if read_only else {}))
     sa.event.listen(engine, "do_connect", _wait_for_file_lock)
     return engine
 
