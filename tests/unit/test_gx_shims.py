@@ -38,3 +38,44 @@ def test_another_gx_release_line_is_refused_until_the_shims_are_checked(monkeypa
     monkeypatch.setattr(gx, "__version__", "1.30.0")
     with pytest.raises(gx_shims.GXChanged, match="1.30.0"):
         gx_shims.apply()
+
+
+def test_gx_validates_a_duckdb_table_in_sql_and_names_the_failing_rows(tmp_path):
+    """GX issue 11579: without the shim every metric over DuckDB fails (the connection is closed
+    before the rows are fetched); with it the SQL engine finds the bad rows by their ids."""
+    import great_expectations as gx
+    import sqlalchemy as sa
+
+    url = f"duckdb:///{tmp_path / 'gx.duckdb'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table street as select * from (values (1, 'Burglary'), (2, 'Cybercrime'), "
+                             "(3, 'Robbery')) t(source_row, crime_type)"))
+    engine.dispose()
+
+    def validate() -> object:
+        context = gx.get_context(mode="ephemeral")
+        asset = context.data_sources.add_sql("duck", connection_string=url).add_table_asset("street", table_name="street")
+        suite = gx.ExpectationSuite("street")
+        suite.add_expectation(gx.expectations.ExpectColumnValuesToBeInSet(column="crime_type",
+                                                                          value_set=["Burglary", "Robbery"]))
+        return asset.add_batch_definition_whole_table("all").get_batch().validate(
+            suite, result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["source_row"]})
+
+    from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+
+    if SqlAlchemyExecutionEngine.execute_query is not gx_shims._fetched_execute_query:  # GX as installed
+        (unshimmed,) = validate().results
+        # the bug is still there: no metric computed, each a closed-cursor error (when GX fixes 11579, drop the shim)
+        assert unshimmed.result == {} and not unshimmed.success and unshimmed.exception_info
+    gx_shims.apply_sql()
+    (result,) = validate().results
+    assert result.result["unexpected_index_list"] == [{"source_row": 2, "crime_type": "Cybercrime"}]
+
+
+def test_a_gx_without_the_sql_engine_s_execute_query_is_refused_by_name(monkeypatch):
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as sql_engine
+
+    monkeypatch.delattr(sql_engine.SqlAlchemyExecutionEngine, "execute_query")
+    with pytest.raises(gx_shims.GXChanged, match="11579"):
+        gx_shims.apply_sql()
