@@ -109,3 +109,12 @@ def test_each_table_is_loaded_with_the_schema_its_ddl_declares_column_for_column
                                {"t": table}).all()  # a column with a default is the pipeline's own (a stage's `applied`)
             assert [tuple(c) for c in ddl] == [(f.name, ARROW_TO_SQL[str(f.type)]) for f in schema], table
     engine.dispose()
+
+
+def test_postgresql_indexes_each_partition_key_the_contracts_declare():
+    """Every load deletes and counts its partition: on PostgreSQL each declared key has its index, column for column."""
+    ddl = (REPO / "warehouse" / "ddl" / "postgresql" / "010_partition_indexes.sql").read_text()
+    indexed = {table: tuple(c.strip() for c in columns.split(",")) for table, columns in
+               re.findall(r"create index if not exists ix_\w+_partition on (\w+) \(([^)]*)\)", ddl)}
+    declared = {t.table: t.key for feed in registry.FEEDS for t in feed.load_contract().targets if t.key}
+    assert indexed == declared
