@@ -39,8 +39,9 @@ class Unit:
 
     @property
     def force(self) -> str | None:
-        """The force its name gives, for the monthly feeds' batching and run names."""
-        return self.keys[0] if self.keys and isinstance(self.keys[0], str) else None
+        """The force its name gives (a monthly feed's partition, force=<slug>), for batching and run names."""
+        key = self.partition_key or ""
+        return key.removeprefix("force=") if key.startswith("force=") else None
 
 
 @dataclass(frozen=True)

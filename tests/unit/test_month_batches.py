@@ -47,3 +47,18 @@ def test_the_national_archive_is_at_most_250_task_runs():
     assert len(files) == 1548
     task_runs = 2 * len(batches(STREET, files)) + 4
     assert 36 * 2 * 2 < task_runs <= 250, task_runs  # more than two batches a month: memory stays bounded
+
+
+def test_a_batch_is_named_for_its_feed_period_force_and_files():
+    from flows.runner import batch_name
+    from tasks.feed import Unit
+    from tasks.police_uk.feed import STREET
+    from tasks.sources import SourceFile
+    from tasks.young_persons.feed import WAVES
+
+    assert batch_name({"contract": STREET, "units": [unit("cumbria", 3, 10), unit("metropolitan", 3, 10)]}) == \
+        "police_uk_street 2020-03 2 forces (2 files)"
+    wave = Unit(SourceFile("drop/ts_young_persons_survey_2019-20.csv", 10, lambda: None), "2019-20", "wave=2019-20",
+                ("2019-20",))
+    assert wave.force is None
+    assert batch_name({"contract": WAVES, "units": [wave]}) == "trading_standards 2019-20 (1 file)"
