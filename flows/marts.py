@@ -21,7 +21,7 @@ def build_marts_flow(
     feeds: only the marts fed by these feeds (and their dependents); every mart when empty.
     """
     settings = settings_for(workdir, lake_dir, warehouse_url)
-    stages.prepare_warehouse(settings)
+    stages.prepare_warehouse(settings, numbered=False)  # a mart build loads nothing: no run number
     built = stages.rebuild_marts(settings, feeds)
     get_run_logger().info("marts rebuilt: %s", ", ".join(built))
     create_markdown_artifact(key="marts", markdown="# Marts rebuilt\n\n" + "\n".join(f"- `{m}`" for m in built))

@@ -20,13 +20,13 @@ IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retr
 
 
 @task(name="prepare-warehouse", **IO_RETRIES)
-def prepare_warehouse(settings: Settings) -> int:
-    """Create missing warehouse tables; the run's number, which its load ids hold."""
+def prepare_warehouse(settings: Settings, numbered: bool = True) -> int | None:
+    """Create missing warehouse tables; for a feed run (`numbered`), its number, which its load ids hold."""
     from tasks.runs import reserve_run_number
 
     engine = open_engine(settings.warehouse)
     ensure_schema(engine, settings.analyst_role)
-    return reserve_run_number(engine)
+    return reserve_run_number(engine) if numbered else None
 
 
 @task(name="recover", **IO_RETRIES)
