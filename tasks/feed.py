@@ -108,6 +108,28 @@ def month_folder(value) -> str:
 
 
 @dataclass(frozen=True)
+class Folder:
+    """How a partition key's values are named as lake folders, and the SQL that reads a folder name
+    back as the value: DuckDB's views over the lake take their key columns from the folder names."""
+
+    name: Callable[[Any], str]
+    date_sql: str = "cast({} as date)"   # '{}' is the folder name, as text
+    text_sql: str = "{}"
+
+    def __call__(self, value) -> str:
+        return self.name(value)
+
+    def sql(self, column: str, is_date: bool) -> str:
+        """The key column's value from its hive column of folder names (quoted `column`)."""
+        return (self.date_sql if is_date else self.text_sql).format(f'"{column}"')
+
+
+ISO = Folder(iso)                          # text keys holding no '/'; dates as 2020-01-31
+MONTHS = Folder(month_folder, date_sql="cast({} || '-01' as date)")
+FINANCIAL_YEARS = Folder(iso, text_sql="replace({}, '-', '/')")   # 2019/20 is folder 2019-20
+
+
+@dataclass(frozen=True)
 class Target:
     """A warehouse table the feed writes: its lake folder, and its own column names for the feed's
     partition key (the quarantine's `file_month` for the facts' `month`). A load replaces one
@@ -118,7 +140,7 @@ class Target:
     dataset: str
     zone: str = "curated"
     key: tuple[str, ...] = ()
-    folder: Callable[[Any], str] = iso     # a key value as its folder name
+    folder: Folder = ISO                    # a key value as its folder name, and back
 
     @property
     def columns(self) -> list[str] | None:

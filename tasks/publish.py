@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from tasks import lake
 from tasks.faults import crash_point
+from tasks.lake_views import refresh
 from tasks.load_log import FileOutcome, insert_log_rows
+from warehouse.engine import lake_views
 from warehouse.load import bulk_insert_arrow, bulk_insert_parquet
 
 
@@ -72,42 +75,68 @@ def _lock(conn: sa.Connection, load: PartitionLoad) -> None:
 
 
 def publish(engine: sa.Engine, loads: list[PartitionLoad], outcomes: list[FileOutcome],
-            then: Callable[[sa.Connection, list[FileOutcome]], None] | None = None) -> None:
-    """Delete each partition, bulk-insert its rows, check the count, run `then`, log: all or nothing.
+            then: Callable[[sa.Connection, list[FileOutcome]], None] | None = None,
+            lake_root: Path | None = None) -> None:
+    """Replace each partition, check its count, run `then`, log: all or nothing; then promote the lake files.
 
-    `then` works on the loaded rows in the same transaction (a merge of staged rows, say).
-    Staged lake files are promoted only after the commit, so lake and warehouse move together.
+    A table is replaced by delete and bulk insert; a view over the lake (DuckDB, tasks/lake_views.py)
+    by the rename of its staged file, whose rows are counted in the transaction. `then` works on the
+    loaded rows in the same transaction (a merge of staged rows, say). Staged lake files are promoted
+    after the commit, before the connection is let go: on DuckDB, which one process holds at a time,
+    two runs' renames of a partition then happen in the order of their commits.
     """
     staged = [str(load.parquet) for load in loads if load.parquet is not None and load.parquet.name.startswith(".staged-")]
     for outcome in outcomes:
         outcome.lake_files = staged  # so a crash between commit and promote can be finished (tasks/recovery.py)
-    with _DUCKDB_LOADS if engine.dialect.name == "duckdb" else nullcontext(), engine.begin() as conn:
-        for load in loads:
-            _lock(conn, load)
-            where = _where(load.where)
-            conn.execute(sa.text(f"delete from {load.table} where {where}"), load.where)
-            crash_point("publish.after_delete")
-            if load.expected_rows:
-                if load.parquet is not None:
-                    bulk_insert_parquet(conn, load.table, load.parquet, load.columns, load.where)
+    with _DUCKDB_LOADS if engine.dialect.name == "duckdb" else nullcontext(), engine.connect() as conn:
+        with conn.begin():
+            views = lake_views(conn)
+            for load in loads:
+                if load.table in views:
+                    check_staged(load)
+                    crash_point("publish.after_check")
                 else:
-                    bulk_insert_arrow(conn, load.table, load.arrow, load.columns)
-            found = conn.execute(
-                sa.text(f"select count(*) from {load.table} where {where}"), load.where
-            ).scalar_one()
-            if found != load.expected_rows:
-                raise LoadMismatch(
-                    f"{load.table} {load.where}: {found} rows after load, expected {load.expected_rows}"
-                )
-            crash_point("publish.after_insert")
-        if then is not None:
-            then(conn, outcomes)
-        for outcome in outcomes:
-            outcome.status = "loaded"
-        insert_log_rows(conn, outcomes)
-        crash_point("publish.before_commit")
-    crash_point("publish.after_commit")
-    for load in loads:
-        if load.parquet is not None and load.parquet.name.startswith(".staged-"):
-            lake.promote(load.parquet, empty=load.expected_rows == 0)
-            crash_point("publish.after_promote")
+                    replace_rows(conn, load)
+            if then is not None:
+                then(conn, outcomes)
+            for outcome in outcomes:
+                outcome.status = "loaded"
+            insert_log_rows(conn, outcomes)
+            crash_point("publish.before_commit")
+        crash_point("publish.after_commit")
+        for load in loads:
+            if load.parquet is not None and load.parquet.name.startswith(".staged-"):
+                lake.promote(load.parquet, empty=load.expected_rows == 0)
+                crash_point("publish.after_promote")
+        touched = {load.table for load in loads} & views
+        if touched and lake_root is not None:
+            with conn.begin():
+                refresh(conn, touched, lake_root)
+
+
+def check_staged(load: PartitionLoad) -> None:
+    """A view's partition: its staged file holds the rows written to it."""
+    found = pq.ParquetFile(load.parquet).metadata.num_rows if load.parquet is not None else None
+    if found != load.expected_rows:
+        raise LoadMismatch(f"{load.table} {load.where}: {found} rows staged, expected {load.expected_rows}")
+
+
+def replace_rows(conn: sa.Connection, load: PartitionLoad) -> None:
+    """A table's partition: delete it, bulk-insert its rows, check the count."""
+    _lock(conn, load)
+    where = _where(load.where)
+    conn.execute(sa.text(f"delete from {load.table} where {where}"), load.where)
+    crash_point("publish.after_delete")
+    if load.expected_rows:
+        if load.parquet is not None:
+            bulk_insert_parquet(conn, load.table, load.parquet, load.columns, load.where)
+        else:
+            bulk_insert_arrow(conn, load.table, load.arrow, load.columns)
+    found = conn.execute(
+        sa.text(f"select count(*) from {load.table} where {where}"), load.where
+    ).scalar_one()
+    if found != load.expected_rows:
+        raise LoadMismatch(
+            f"{load.table} {load.where}: {found} rows after load, expected {load.expected_rows}"
+        )
+    crash_point("publish.after_insert")

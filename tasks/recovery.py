@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from tasks import lake
+from tasks.lake_views import serve
 
 
 def writer_is_gone(path: Path) -> bool:
@@ -71,6 +72,8 @@ def recover(engine: sa.Engine, lake_root: Path, landing_root: Path) -> list[str]
             else:
                 lake.discard(path)
                 done.append(f"removed {path} (a load that {'was replaced' if str(path) in committed else 'never committed'})")
+    if any(d.startswith("promoted") for d in done):  # a view that read its empty shape reads the promoted files
+        serve(engine, lake_root)
     if Path(landing_root).exists():
         for path in Path(landing_root).rglob(".landing-*"):
             if writer_is_gone(path):

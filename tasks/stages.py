@@ -21,11 +21,17 @@ IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retr
 
 @task(name="prepare-warehouse", **IO_RETRIES)
 def prepare_warehouse(settings: Settings, numbered: bool = True) -> int | None:
-    """Create missing warehouse tables; for a feed run (`numbered`), its number, which its load ids hold."""
+    """Create missing warehouse tables, the facts as views over the lake on DuckDB; for a feed run
+    (`numbered`), its number, which its load ids hold."""
+    from prefect import get_run_logger
+
+    from tasks.lake_views import serve
     from tasks.runs import reserve_run_number
 
     engine = open_engine(settings.warehouse)
     ensure_schema(engine, settings.analyst_role)
+    for said in serve(engine, settings.lake):
+        get_run_logger().warning("%s", said)
     return reserve_run_number(engine) if numbered else None
 
 
@@ -62,7 +68,7 @@ def publish_name(parameters: dict) -> str:
 def publish_partitions(settings: Settings, loads: list[publish.PartitionLoad], outcomes: list[FileOutcome],
                        then=None) -> None:
     """Replace the partitions (then merge, when given) and log the load in one warehouse transaction."""
-    publish.publish(open_engine(settings.warehouse), loads, outcomes, then)
+    publish.publish(open_engine(settings.warehouse), loads, outcomes, then, settings.lake)
 
 
 @task(name="log-rejection", task_run_name="log-rejection {outcome.feed} {outcome.source_name}", **IO_RETRIES)

@@ -16,6 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 DDL_DIR = Path(__file__).parent / "ddl"
+# DuckDB serves the facts as views over the lake (tasks/lake_views.py); each view's columns and
+# types are an always-empty table of this schema, made by the DDL and changed by its ALTERs.
+LAKE_SHAPES = "lake_shape"
 # How long to wait for another process's hold on the DuckDB file (an analyst's read-only session,
 # a concurrent ingest) before giving up with DuckDB's own error, which names the holder's PID.
 LOCK_WAIT_SECONDS = float(os.environ.get("CSP_DUCKDB_LOCK_WAIT", "300"))
@@ -98,7 +101,26 @@ def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
     files = sorted(DDL_DIR.glob("*.sql")) + sorted((DDL_DIR / engine.dialect.name).glob("*.sql"))
     with engine.begin() as conn:
         migrate_lineage(conn)  # a warehouse from before load_id, in the same transaction as the DDL
+        shaped = lake_views(conn)
         for path in files:
             for statement in split_statements(path.read_text(encoding="utf-8")):
-                conn.execute(sa.text(statement))
+                conn.execute(sa.text(on_shapes(statement, shaped)))
         grant_analyst_reads(conn, analyst)
+
+
+def lake_views(conn: sa.Connection) -> set[str]:
+    """DuckDB: the tables served as views over the lake, whose shapes the DDL's ALTERs change."""
+    if not is_duckdb(conn):
+        return set()
+    return set(conn.execute(sa.text(
+        "select v.table_name from information_schema.tables v join information_schema.tables s "
+        "on s.table_name = v.table_name and s.table_schema = :shapes "
+        "where v.table_schema = 'main' and v.table_type = 'VIEW'"), {"shapes": LAKE_SHAPES}).scalars())
+
+
+def on_shapes(statement: str, shaped: set[str]) -> str:
+    """An ALTER TABLE of a table served as a view, made to its shape (the view is made again from it)."""
+    match = re.search(r"^\s*alter\s+table\s+(\w+)", statement, flags=re.I | re.M)
+    if match and match.group(1) in shaped:
+        return statement[:match.start(1)] + f"{LAKE_SHAPES}." + statement[match.start(1):]
+    return statement

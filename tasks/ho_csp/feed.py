@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks import lake
-from tasks.feed import Context, FeedContract, Part, Target, Unit, single
+from tasks.feed import FINANCIAL_YEARS, Context, FeedContract, Part, Target, Unit, single
 from tasks.ho_csp import checks
 from tasks.ho_csp.checks import QUARANTINE_SCHEMA
 from tasks.ho_csp.conform import CURATED_SCHEMA, conform_ho, csp_lookup
@@ -19,8 +19,10 @@ from tasks.sources import open_source
 from tasks.validate import SuiteOutcome, check_or_reject
 
 TABLE_FILE = re.compile(r"\.(xlsx|csv)$", re.I)
-FACTS = Target("fact_ho_csp_crime", CURATED_SCHEMA, FEED, key=("financial_year",))
-QUARANTINE = Target("quarantine_ho_csp_crime", QUARANTINE_SCHEMA, FEED, "quarantine", ("period",))
+FACTS = Target("fact_ho_csp_crime", CURATED_SCHEMA, FEED, key=("financial_year",), folder=FINANCIAL_YEARS)
+# a held-back row's period is its sheet's year, or a CSV row's own year text ('unknown' when blank), read
+# back from its folder as a year label: a CSV's raw "2019-20" reads as 2019/20, its raw text kept beside it
+QUARANTINE = Target("quarantine_ho_csp_crime", QUARANTINE_SCHEMA, FEED, "quarantine", ("period",), FINANCIAL_YEARS)
 
 
 def find(source: str, parameters: dict, settings) -> list[Unit]:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks import lake
-from tasks.feed import Context, FeedContract, Part, Target, Unit, month_folder, single
+from tasks.feed import MONTHS, Context, FeedContract, Part, Target, Unit, single
 from tasks.periods import parse_month_range
 from tasks.police_uk import checks, conform, read
 from tasks.police_uk.schema import CURATED_SCHEMA, FEED, QUARANTINE_SCHEMA
@@ -82,8 +82,8 @@ STREET = FeedContract(
     check_curated=single(check_curated),
     quarantine=quarantine,
     targets=(
-        Target("fact_street_crime", CURATED_SCHEMA, FEED, key=("force", "month"), folder=month_folder),
-        Target("quarantine_street_crime", QUARANTINE_SCHEMA, FEED, "quarantine", ("force", "file_month"), month_folder),
+        Target("fact_street_crime", CURATED_SCHEMA, FEED, key=("force", "month"), folder=MONTHS),
+        Target("quarantine_street_crime", QUARANTINE_SCHEMA, FEED, "quarantine", ("force", "file_month"), MONTHS),
     ),
     describe=describe,
     batch_bytes=BATCH_BYTES,

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks import lake
-from tasks.feed import Context, FeedContract, Part, Target, Unit, month_folder, single
+from tasks.feed import MONTHS, Context, FeedContract, Part, Target, Unit, single
 from tasks.periods import parse_month_range
 from tasks.police_uk.conform import force_area
 from tasks.recorded_crime import checks, conform, read
@@ -82,8 +82,8 @@ EXTRACT = FeedContract(
     check_curated=single(check_curated),
     quarantine=quarantine,
     targets=(
-        Target("fact_recorded_crime", CURATED_SCHEMA, FEED, key=("force", "month"), folder=month_folder),
-        Target("quarantine_recorded_crime", QUARANTINE_SCHEMA, FEED, "quarantine", ("force", "file_month"), month_folder),
+        Target("fact_recorded_crime", CURATED_SCHEMA, FEED, key=("force", "month"), folder=MONTHS),
+        Target("quarantine_recorded_crime", QUARANTINE_SCHEMA, FEED, "quarantine", ("force", "file_month"), MONTHS),
     ),
     describe=describe,
     keeps_raw_text=False,  # a row's text holds officer_notes and other personal data

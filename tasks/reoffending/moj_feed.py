@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from tasks import lake
-from tasks.feed import Context, FeedContract, Part, Target, Unit
+from tasks.feed import Context, FeedContract, Folder, Part, Target, Unit
 from tasks.publish import split_partitions
 from tasks.reoffending import moj, moj_checks
 from tasks.reoffending.moj import FEED
@@ -21,8 +21,10 @@ from tasks.validate import check_or_reject
 MOJ_FILE = re.compile(r"\.(csv|xlsx)$", re.I)
 TABLES = Target("fact_moj_reoffending", TABLES_SCHEMA, "moj_reoffending", key=("layout", "period_start", "period_type"))
 SERIES = Target("fact_moj_reoffending_series", SERIES_SCHEMA, "moj_reoffending_series", key=("measure", "period_type"))
+# one folder level per label: layout=geographic/period_start=2019-04-01 is layout~geographic,period_start~2019-04-01
+LABELS = Folder(lambda label: label.replace("/", ",").replace("=", "~"), text_sql="replace(replace({}, ',', '/'), '~', '=')")
 QUARANTINE = Target("quarantine_moj_reoffending", QUARANTINE_SCHEMA, "moj_reoffending", "quarantine", ("partition_key",),
-                    folder=lambda label: label.replace("/", ",").replace("=", "~"))  # one folder level per label
+                    folder=LABELS)
 
 
 def find(source: str, parameters: dict, settings) -> list[Unit]:

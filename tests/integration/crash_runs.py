@@ -14,12 +14,11 @@ from tests.conftest import SAMPLE_REFERENCE, SAMPLE_ZIP, run_cli
 
 MONTHS = "2019-12:2020-01"
 # (crash point, why it matters, what the next run's recovery says it did); ":n" is the point's n-th visit in the run.
-KILLS = [
+FIRST = [
     ("landing.copy", "mid-copy into landing", "a landing copy that never finished"),
     ("lake.write", "inside the first file's curated Parquet write", "never committed"),
-    ("lake.write:2", "inside its quarantine Parquet write", "never committed"),
-    ("publish.after_delete", "in the transaction, partition deleted", "never committed"),
-    ("publish.after_insert", "in the transaction, rows inserted", "never committed"),
+]
+LATER = [
     ("publish.before_commit", "in the transaction, load log written", "never committed"),
     ("publish.after_commit", "committed, lake files not yet renamed", "promoted"),
     ("publish.after_promote", "committed, one of two lake files renamed", "promoted"),
@@ -27,8 +26,15 @@ KILLS = [
     ("publish.before_commit:2", "in the second file's transaction, the first committed", "never committed"),
     ("publish.after_commit:2", "second file committed, not renamed", "promoted"),
 ]
-# The landing copy and the first Parquet write touch no database: once (on DuckDB) is enough.
-POSTGRES_KILLS = KILLS[2:]
+QUARANTINE_WRITE = ("lake.write:2", "inside its quarantine Parquet write", "never committed")
+# DuckDB's facts are views over the lake: its publish counts the staged rows, the rename replaces them.
+KILLS = FIRST + [QUARANTINE_WRITE, ("publish.after_check", "in the transaction, staged rows counted", "never committed")] + LATER
+# PostgreSQL's are tables; the landing copy and the first Parquet write touch no database: once (on DuckDB) is enough.
+POSTGRES_KILLS = [
+    QUARANTINE_WRITE,
+    ("publish.after_delete", "in the transaction, partition deleted", "never committed"),
+    ("publish.after_insert", "in the transaction, rows inserted", "never committed"),
+] + LATER
 
 
 def ingest(workdir: Path, url: str, crash: str | None = None):

@@ -87,7 +87,7 @@ def test_a_crash_mid_load_leaves_the_previous_good_state(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise RuntimeError("killed mid-load")
 
-    monkeypatch.setattr(tasks.publish, "bulk_insert_parquet", crash)
+    monkeypatch.setattr(tasks.publish, "insert_log_rows", crash)  # in the transaction, after the partition's rows
     with pytest.raises(FeedFailed, match="warehouse load failed, previous state kept: RuntimeError"):
         ingest_police_uk(source=str(SAMPLE_ZIP), months="2020-01", **where)
     assert query(url, "select count(*), max(load_id) from fact_street_crime") == before
