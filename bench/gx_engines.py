@@ -1,5 +1,6 @@
-"""Where Great Expectations should run: the pandas engine on an in-memory batch (what the pipeline
-does) against GX's SQL engine over the same rows in DuckDB, on the police.uk raw suite's row rules.
+"""Where Great Expectations should run: the pandas engine on an in-memory batch against GX's SQL
+engine over the same rows in DuckDB (what the pipeline does since, CSP_GX_ENGINE=sql), on the
+police.uk raw suite's row rules.
 
 Issue 16 left this open with a measurement quoted from elsewhere (1M rows in 0.45 s wall on the SQL
 engine). This script measures both here, each in its own process, on the benchmark's 1M generated
