@@ -24,11 +24,9 @@ LAKE_SHAPES = "lake_shape"
 LOCK_WAIT_SECONDS = float(os.environ.get("CSP_DUCKDB_LOCK_WAIT", "300"))
 # DuckDB's buffer pool otherwise grows to 80% of the machine's memory: the mart build over a million
 # street rows took 750 MB above the ingest's own peak (bench/RESULTS.md); past the limit it spills to disk.
-# Over the lake's Parquet (the facts are views) that build needs more than over tables: at 256MB
-# mart_harm_concentration's windows over a million rows ran out of memory where tables spilled;
-# at 384MB it ran (bench/RESULTS.md). The ingest no longer writes rows into DuckDB, so the limit
-# bounds the mart builds and analysts' queries.
-DUCKDB_MEMORY_LIMIT = os.environ.get("CSP_DUCKDB_MEMORY_LIMIT", "512MB")
+# Over the lake's Parquet (the facts are views) a window over every crime could not spill as it did
+# over tables: mart_harm_concentration now ranks counts per weight instead (bench/RESULTS.md).
+DUCKDB_MEMORY_LIMIT = os.environ.get("CSP_DUCKDB_MEMORY_LIMIT", "256MB")
 
 
 # Engines kept per (URL, mode, process), most recently used last; a few are kept so a test

@@ -20,12 +20,35 @@ weighted as (
     where not s.is_asb and w.weight is not null
 ),
 
-ordered as (
-    select weighted.*,
-           row_number() over (partition by source, force, area_level, area_code, fy_start order by weight desc) as position,
-           count(*) over (partition by source, force, area_level, area_code, fy_start) as weighted_crimes,
-           sum(weight) over (partition by source, force, area_level, area_code, fy_start) as total_harm
+-- Crimes of equal weight are interchangeable in the ranking, so it is made of counts per weight
+-- rather than a window over every crime: over the national lake's Parquet that window held every
+-- row at once and ran DuckDB out of memory (bench/RESULTS.md).
+percents as (
+    select * from (values (1), (5), (10), (20), (50)) as p (top_volume_percent)
+),
+
+by_weight as (
+    select source, force, area_level, area_code, area_name, fy_start, weight, count(*) as crimes
     from weighted
+    group by source, force, area_level, area_code, area_name, fy_start, weight
+),
+
+ranked as (
+    select by_weight.*,
+           -- crimes ranked at this weight or above it
+           sum(crimes) over (partition by source, force, area_level, area_code, fy_start order by weight desc
+                             rows between unbounded preceding and current row) as through,
+           sum(crimes) over (partition by source, force, area_level, area_code, fy_start) as weighted_crimes,
+           sum(crimes * weight) over (partition by source, force, area_level, area_code, fy_start) as total_harm
+    from by_weight
+),
+
+-- how many of each weight's crimes are in each top group: all, some (the group's edge) or none
+ordered as (
+    select ranked.*, p.top_volume_percent,
+           greatest(0, least(crimes, ceil(weighted_crimes * p.top_volume_percent / 100.0) - (through - crimes))) as taken
+    from ranked
+    cross join percents p
 ),
 
 coverage as (
@@ -36,26 +59,22 @@ coverage as (
     group by source, force, fy_start
 ),
 
-percents as (
-    select * from (values (1), (5), (10), (20), (50)) as p (top_volume_percent)
-),
-
 final as (
     select
         o.source, o.force, o.area_level, o.area_code, o.area_name,
         csp_financial_year(o.fy_start) as financial_year,
         o.fy_start as financial_year_start, c.months_covered, c.months_covered < 12 as is_part_year,
-        p.top_volume_percent,
+        o.top_volume_percent,
         cast(max(o.weighted_crimes) as bigint) as weighted_crimes,
-        cast(count(*) as bigint) as crimes_in_top,
-        sum(o.weight) as harm_in_top,
+        cast(sum(o.taken) as bigint) as crimes_in_top,
+        sum(o.taken * o.weight) as harm_in_top,
         max(o.total_harm) as total_harm,
-        case when max(o.total_harm) > 0 then sum(o.weight) / max(o.total_harm) end as harm_share
+        case when max(o.total_harm) > 0 then sum(o.taken * o.weight) / max(o.total_harm) end as harm_share
     from ordered o
-    join percents p on o.position <= ceil(o.weighted_crimes * p.top_volume_percent / 100.0)
     join coverage c on c.source = o.source and c.force = o.force and c.fy_start = o.fy_start
+    where o.taken > 0
     group by o.source, o.force, o.area_level, o.area_code, o.area_name, o.fy_start, c.months_covered,
-             p.top_volume_percent
+             o.top_volume_percent
 )
 
 select * from final
