@@ -25,6 +25,7 @@ chromium:
 
 bench: .venv/.installed
 	.venv/bin/python bench/police_uk.py
+	.venv/bin/python bench/stages.py
 	.venv/bin/python bench/gx_engines.py
 	.venv/bin/python bench/recorded_crime.py
 
