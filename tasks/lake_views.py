@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,6 +25,33 @@ from warehouse.engine import LAKE_SHAPES as SHAPES
 
 class KeptTable(Exception):
     """A table from before that cannot become a view: its rows are not the lake's."""
+
+
+class OtherLake(Exception):
+    """The warehouse's views read another lake, which holds rows this run's lake does not."""
+
+
+def served_lake(conn: sa.Connection, target: Target) -> Path | None:
+    """The lake root a view reads now (None while it reads its empty shape)."""
+    sql = conn.execute(sa.text("select sql from duckdb_views() where schema_name = 'main' and view_name = :t"),
+                       {"t": target.table}).scalar() or ""
+    match = re.search(r"read_parquet\('((?:[^']|'')+)'", sql)
+    if match is None:
+        return None
+    suffix = str(files_pattern(target, Path("/")))  # /<zone>/<dataset>/<key>=*/.../data.parquet
+    path = match.group(1).replace("''", "'")
+    return Path(path[: -len(suffix)]) if path.endswith(suffix) else None
+
+
+def check_same_lake(conn: sa.Connection, target: Target, lake_root: Path) -> None:
+    """Refuse to point a view away from a lake that holds its rows at one that holds none of them:
+    a warehouse and its lake are a pair, and the rows would vanish from the analysts' view."""
+    old = served_lake(conn, target)
+    if old is None or old == lake_root:
+        return
+    if glob.glob(str(files_pattern(target, old))) and not glob.glob(str(files_pattern(target, lake_root))):
+        raise OtherLake(f"{target.table} is a view over the lake at {old}, which holds its rows, and this run's lake "
+                        f"{lake_root} holds none: run with --lake-dir {old} (CSP_LAKE_DIR), or move that lake here")
 
 
 @functools.cache
@@ -94,6 +122,7 @@ def serve_one(conn: sa.Connection, target: Target, lake_root: Path) -> str | Non
         "select table_type from information_schema.tables where table_schema = 'main' and table_name = :t"),
         {"t": table}).scalar()
     if kind == "VIEW":
+        check_same_lake(conn, target, lake_root)
         refresh(conn, {table}, lake_root)
         return None
     conn.execute(sa.text(f"create table if not exists {SHAPES}.{table} as select * from main.{table} limit 0"))

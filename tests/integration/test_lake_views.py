@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tasks import lake
-from tasks.lake_views import serve, view_targets
+from tasks.lake_views import OtherLake, serve, view_targets
 from tasks.police_uk.schema import CURATED_SCHEMA
 from tests.conftest import query
 from tests.integration.test_marts import FIXTURE, fact_rows
@@ -118,3 +118,17 @@ def test_a_view_with_no_lake_files_reads_as_its_empty_table_and_the_ddl_alters_i
     serve(engine, tmp_path / "lake")
     assert ("raw_text",) in query(url, "select column_name from information_schema.columns "
                                        "where table_schema = 'main' and table_name = 'quarantine_street_crime'")
+
+
+def test_a_view_is_not_pointed_away_from_the_lake_that_holds_its_rows(tmp_path):
+    url, rows = table_with_rows(tmp_path)
+    for month in sorted(set(rows["month"].to_pylist())):
+        stage_partition(tmp_path / "lake", rows, month)
+    serve(open_engine(url), tmp_path / "lake")
+    with pytest.raises(OtherLake, match=f"fact_street_crime is a view over the lake at {tmp_path / 'lake'}, which holds "
+                                        f"its rows, and this run's lake {tmp_path / 'elsewhere'} holds none"):
+        serve(open_engine(url), tmp_path / "elsewhere")
+    assert len(rows_of(url)) == rows.num_rows  # still the first lake's rows
+    (tmp_path / "lake").rename(tmp_path / "moved")  # a lake moved with its warehouse is followed
+    serve(open_engine(url), tmp_path / "moved")
+    assert len(rows_of(url)) == rows.num_rows

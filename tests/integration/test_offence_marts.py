@@ -303,13 +303,13 @@ def test_serious_violence_rates_match_pandas_applying_the_rules_to_the_raw_extra
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["duckdb"])  # PostgreSQL's reload of the same files: test_police_uk_flow, same publish
-def test_reloading_the_same_extracts_changes_nothing(warehouses, backend, tmp_path):
-    url = warehouses[backend]["url"]
+def test_reloading_the_same_extracts_changes_nothing(warehouses, backend):
+    url, where = warehouses[backend]["url"], warehouses[backend]["where"]  # the same warehouse and lake
     content = ("select crime_ref, month, ho_offence_code, is_serious_violence, authority_name, l.source_sha256 "
                "from fact_recorded_crime join etl_load_log l using (load_id)")
     before = sorted(query(url, content))
-    ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path), warehouse_url=url)
-    ingest_recorded_crime(source=SAMPLE_SOURCE, months="2019-05:2019-06", workdir=str(tmp_path), warehouse_url=url)
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
+    ingest_recorded_crime(source=SAMPLE_SOURCE, months="2019-05:2019-06", **where)
     assert sorted(query(url, content)) == before
     assert query(url, "select count(*) - count(distinct crime_ref) from fact_recorded_crime") == [(0,)]
 
