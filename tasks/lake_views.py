@@ -47,7 +47,7 @@ def check_same_lake(conn: sa.Connection, target: Target, lake_root: Path) -> Non
     """Refuse to point a view away from a lake that holds its rows at one that holds none of them:
     a warehouse and its lake are a pair, and the rows would vanish from the analysts' view."""
     old = served_lake(conn, target)
-    if old is None or old == lake_root:
+    if old is None or old == Path(lake_root).resolve():
         return
     if glob.glob(str(files_pattern(target, old))) and not glob.glob(str(files_pattern(target, lake_root))):
         raise OtherLake(f"{target.table} is a view over the lake at {old}, which holds its rows, and this run's lake "
@@ -64,8 +64,9 @@ def view_targets() -> dict[str, Target]:
 
 
 def files_pattern(target: Target, lake_root: Path) -> Path:
-    """The glob of the target's partition files: one folder level per key column."""
-    folder = lake.partition_dir(lake_root, target.zone, target.dataset)
+    """The glob of the target's partition files: one folder level per key column, from the absolute
+    lake root (DuckDB would read a relative path from whatever directory the analyst is in)."""
+    folder = lake.partition_dir(Path(lake_root).resolve(), target.zone, target.dataset)
     return folder.joinpath(*[f"{k}=*" for k in target.key], lake.DATA_FILE)
 
 
@@ -104,7 +105,7 @@ def serve(engine: sa.Engine, lake_root: Path) -> list[str]:
     for table, target in view_targets().items():
         try:
             with engine.begin() as conn:
-                said = serve_one(conn, target, Path(lake_root).resolve())
+                said = serve_one(conn, target, Path(lake_root))
         except sa.exc.DBAPIError as exc:  # lake files of another shape (an older version's): rolled back
             said = f"{table}: kept as a table; its lake files do not read as its columns: {exc.orig}"
         except KeptTable as kept:

@@ -5,6 +5,7 @@ holds the same rows."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -13,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tasks import lake
-from tasks.lake_views import OtherLake, serve, view_targets
+from tasks.lake_views import OtherLake, refresh, serve, served_lake, view_targets
 from tasks.police_uk.schema import CURATED_SCHEMA
 from tests.conftest import query
 from tests.integration.test_marts import FIXTURE, fact_rows
@@ -132,3 +133,16 @@ def test_a_view_is_not_pointed_away_from_the_lake_that_holds_its_rows(tmp_path):
     (tmp_path / "lake").rename(tmp_path / "moved")  # a lake moved with its warehouse is followed
     serve(open_engine(url), tmp_path / "moved")
     assert len(rows_of(url)) == rows.num_rows
+
+
+def test_views_read_the_lake_by_its_absolute_path_whatever_the_run_was_given(tmp_path, monkeypatch):
+    url, rows = table_with_rows(tmp_path)
+    for month in sorted(set(rows["month"].to_pylist())):
+        stage_partition(tmp_path / "lake", rows, month)
+    monkeypatch.chdir(tmp_path)
+    serve(open_engine(url), Path("lake"))  # the default workdir is ./var: a relative lake
+    with open_engine(url).begin() as conn:
+        refresh(conn, {"fact_street_crime"}, Path("lake"))  # as each publish does
+        assert served_lake(conn, view_targets()["fact_street_crime"]) == tmp_path / "lake"
+    monkeypatch.chdir("/")
+    assert len(rows_of(url)) == rows.num_rows  # an analyst elsewhere reads the same rows
