@@ -79,9 +79,12 @@ def view_sql(conn: sa.Connection, target: Target, lake_root: Path) -> str:
     columns = conn.execute(sa.text(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = :s and table_name = :t order by ordinal_position"), {"s": SHAPES, "t": target.table}).all()
-    select = ", ".join(
-        f'cast({target.folder.sql(name, kind == "DATE") if name in target.key else chr(34) + name + chr(34)} as {kind}) as "{name}"'
-        for name, kind in columns)
+    def column(name: str, kind: str) -> str:
+        """The column cast to the shape's type; a key column from its folder name."""
+        value = target.folder.sql(name, kind == "DATE") if name in target.key else f'"{name}"'
+        return f'cast({value} as {kind}) as "{name}"'
+
+    select = ", ".join(column(name, kind) for name, kind in columns)
     path = str(pattern).replace("'", "''")
     return f"select {select} from read_parquet('{path}', hive_partitioning = true, hive_types_autocast = false)"
 
