@@ -51,7 +51,7 @@ FEEDS: tuple[Feed, ...] = (
          "ONS geography lookups and BCU grouping -> dim_geography",
          "folder of ONS lookup CSVs (data/sample/reference holds the Lancashire slice)",
          ("dim_geography", "ref_population", "ref_css_weights_policeuk", "ref_offence_classification",
-          "ref_serious_violence_rules", "ref_age_bands", "ref_threat_ranking", "ref_imd_domains", "ref_imd", "ref_imd_population",
+          "ref_serious_violence_rules", "ref_age_bands", "ref_threat_ranking", "ref_outcome_groups", "ref_imd_domains", "ref_imd", "ref_imd_population",
           "ref_imd_score", "ref_boundary"), ("quarantine_reference",),
          rebuilds_marts=False, contract="tasks.reference.feed:REFERENCE"),
     Feed("police_uk", "police_uk_street", "police-uk", "flows.ingest_police_uk:ingest_police_uk",

@@ -21,12 +21,13 @@ import numpy as np
 import pandas as pd
 
 SMALLEST_PUBLISHED = 10  # counts of 1-9 respondents are suppressed
+SMALLEST_CRIME_COUNT = 5  # the ward rule: counts of 1-4 crimes in a ward, or in any smaller or finer cell, are suppressed
 
 
-def small(counts) -> np.ndarray:
-    """True where a count is 1-9 (zero is not disclosive: nobody is identified by it)."""
+def small(counts, smallest: int = SMALLEST_PUBLISHED) -> np.ndarray:
+    """True where a count is 1 to smallest - 1 (zero is not disclosive: nobody is identified by it)."""
     values = np.asarray(counts, dtype="float64")
-    return (values >= 1) & (values < SMALLEST_PUBLISHED)
+    return (values >= 1) & (values < smallest)
 
 
 def groups_from_keys(keys: Iterable[tuple[Sequence, Sequence]]) -> list[np.ndarray]:
@@ -109,6 +110,19 @@ def determined(hidden: np.ndarray, groups: list[np.ndarray]) -> list[int]:
         reach = (basis**2).sum(axis=0)
         found += [cells[i] for i in np.flatnonzero(reach > 1 - 1e-6)]
     return found
+
+
+def complementary_with_outside_totals(primary, size, groups: list[np.ndarray], outside: Sequence[bool]) -> np.ndarray:
+    """Cells hidden by `complementary` where a group marked outside is only parts, its total being
+    published elsewhere (another mart, another table): that total joins the group as a cell that is
+    published and is never the one chosen to hide."""
+    n = len(primary)
+    extra = [g for g, out in enumerate(outside) if out]
+    size_all = np.concatenate([np.nan_to_num(np.asarray(size, dtype="float64")), np.full(len(extra), np.inf)])
+    primary_all = np.concatenate([np.asarray(primary, dtype=bool), np.zeros(len(extra), dtype=bool)])
+    total_at = {g: n + k for k, g in enumerate(extra)}
+    joined = [np.concatenate([[total_at[g]], group]) if g in total_at else group for g, group in enumerate(groups)]
+    return complementary(primary_all, size_all, joined)[:n]
 
 
 def complementary(primary, size, groups: list[np.ndarray]) -> np.ndarray:

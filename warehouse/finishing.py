@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
@@ -74,10 +75,11 @@ def crime_trend(conn, table):
                                   "previous_population", "population")
 
 
-def with_rate_interval(table: pa.Table, count: str, population: str = "population") -> pa.Table:
+def with_rate_interval(table: pa.Table, count: str, population: str = "population",
+                       months_column: str = "months_covered") -> pa.Table:
     """Fill rate_lower and rate_upper: Garwood's interval of count per 1,000 residents, annualised
-    like the rate (x 12 / months_covered)."""
-    months = numbers(table, "months_covered")
+    like the rate (x 12 / months)."""
+    months = numbers(table, months_column)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(months > 0, 1000 * 12 / months, np.nan)
         lower, upper = st.rate_interval(numbers(table, count), numbers(table, population), 1.0)
@@ -312,7 +314,112 @@ def young_persons(conn, table):
     return put(put(table, "suppressed", flag), "suppression", kind)
 
 
+def text(table: pa.Table, column: str) -> np.ndarray:
+    """A column as an object array (None for null)."""
+    return np.array(table.column(column).to_pylist(), dtype=object)
+
+
+def suppressed(table: pa.Table, primary: np.ndarray, hidden: np.ndarray, columns: list[str]) -> pa.Table:
+    """Null the columns on hidden rows and say which rows are hidden, and why."""
+    flag, kind = labelled(primary, hidden)
+    return put(put(hide(table, hidden, columns), "suppressed", flag), "suppression", kind)
+
+
+def lsoa_concentration(conn, table):
+    """Shares given the LSOAs chosen (Wilson for counts, the F interval of the weighted sums for harm); a top group
+    holding 1-4 crimes or incidents is suppressed by the ward rule (no published total is the sum of
+    top groups, so no complement is needed)."""
+    counts = text(table, "measure") != "harm"
+    top, total = numbers(table, "in_top"), numbers(table, "total")
+    wilson = st.wilson_interval(top, total)
+    weighted = st.weighted_share_interval(top, numbers(table, "in_top_squares"), total, numbers(table, "total_squares"),
+                                       numbers(table, "max_weight"))
+    table = put(table, "share_lower", np.where(counts, wilson[0], weighted[0]))
+    table = put(table, "share_upper", np.where(counts, wilson[1], weighted[1]))
+    primary = disclosure.small(numbers(table, "events_in_top"), disclosure.SMALLEST_CRIME_COUNT)
+    return suppressed(table, primary, primary, ["in_top", "in_top_squares", "events_in_top", "share", "share_lower",
+                                                "share_upper"])
+
+
+def persistent_hotspots(conn, table):
+    """Garwood's interval on the window's count, annualised; a count of 1-4 suppressed by the ward rule."""
+    table = with_rate_interval(table, "count", months_column="months_in_window")
+    primary = disclosure.small(numbers(table, "count"), disclosure.SMALLEST_CRIME_COUNT)
+    return suppressed(table, primary, primary, ["count", "rate_per_1000", "rate_lower", "rate_upper"])
+
+
+GRADIENT_CELL = ["source", "force", "area_level", "area_code", "financial_year", "measure"]
+LEAST_DEPRIVED = 10
+
+
+def deprivation_gradient(conn, table):
+    """Rate intervals (Garwood for counts, Fay and Feuer for harm), each decile's rate ratio to the
+    least deprived decile with its interval, then the ward rule with complements over both additive
+    relations: an area's deciles to its total (published in the area marts) and the authorities'
+    deciles to the county's."""
+    frame = table.select(GRADIENT_CELL + ["imd_decile"]).to_pandas()
+    harm = (frame["measure"] == "harm").to_numpy()
+    count, squares, population = numbers(table, "count"), numbers(table, "count_squares"), numbers(table, "population")
+    months = numbers(table, "months_covered")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where((months > 0) & (population > 0), 1000 * 12 / months / population, np.nan)
+    plain = st.poisson_interval(count)
+    weighted = st.weighted_poisson_interval(count, squares, numbers(table, "max_weight"))
+    table = put(table, "rate_lower", np.where(harm, weighted[0], plain[0]) * scale)
+    table = put(table, "rate_upper", np.where(harm, weighted[1], plain[1]) * scale)
+
+    cell = frame[GRADIENT_CELL].astype(str).agg("|".join, axis=1)
+    least = frame.index[frame["imd_decile"] == LEAST_DEPRIVED]
+    at = cell.map(pd.Series(least, index=cell[least])).to_numpy(dtype="float64")
+    has = ~np.isnan(at)
+    ref = np.where(has, at, 0).astype(int)
+    weight = numbers(table, "max_weight")
+    k2, e2, v2, w2 = (np.where(has, column[ref], np.nan) for column in (count, population, squares, weight))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(k2 > 0, (count / population) / (k2 / e2), np.nan)
+    exact = st.count_ratio_interval(count, population, k2, e2)
+    tiwari = st.weighted_ratio_interval(count, squares, weight, population, k2, v2, w2, e2)
+    itself = has & (ref == np.arange(len(ref)))  # the least deprived decile against itself: exactly 1
+    table = put(table, "rate_ratio", np.where(itself & (k2 > 0), 1.0, ratio))
+    table = put(table, "rate_ratio_lower", np.where(itself & (k2 > 0), 1.0, np.where(harm, tiwari[0], exact[0])))
+    table = put(table, "rate_ratio_upper", np.where(itself & (k2 > 0), 1.0, np.where(harm, tiwari[1], exact[1])))
+
+    level = frame["area_level"].to_numpy()
+    by_area = [np.asarray(rows) for rows in frame.groupby(GRADIENT_CELL, sort=False).indices.values()]
+    county_deciles = disclosure.groups_from_keys([(
+        _keys(*(frame[c] for c in ["source", "force", "financial_year", "measure", "imd_decile"])), level == "county")])
+    primary = disclosure.small(numbers(table, "crimes"), disclosure.SMALLEST_CRIME_COUNT)
+    hidden = disclosure.complementary_with_outside_totals(
+        primary, count, by_area + county_deciles, [True] * len(by_area) + [False] * len(county_deciles))
+    # a ratio published against a hidden least deprived decile would give that decile's rate away
+    ratio_hidden = hidden | (has & hidden[ref])
+    table = hide(table, ratio_hidden, ["rate_ratio", "rate_ratio_lower", "rate_ratio_upper"])
+    return suppressed(table, primary, hidden, ["count", "count_squares", "crimes", "rate_per_1000", "rate_lower",
+                                               "rate_upper"])
+
+
+def outcomes(conn, table):
+    """Each outcome group's share of its cell's crimes: Wilson interval."""
+    return with_wilson(table, "crimes", "cell_crimes", "share")
+
+
+def ward_crime(conn, table):
+    """Garwood's interval on each rate; the ward rule with complements inside each authority."""
+    table = with_rate_interval(table, "count")
+    level = text(table, "area_level")
+    key = _keys(*(text(table, c) for c in ["force", "financial_year", "measure", "parent_code"]))
+    groups = disclosure.groups_from_keys([(key, level == "authority")])
+    primary = (level == "ward") & disclosure.small(numbers(table, "count"), disclosure.SMALLEST_CRIME_COUNT)
+    hidden = disclosure.complementary(primary, numbers(table, "count"), groups)
+    return suppressed(table, primary, hidden, ["count", "rate_per_1000", "rate_lower", "rate_upper"])
+
+
 FINISHERS: dict[str, Finisher] = {
+    "mart_lsoa_concentration": lsoa_concentration,
+    "mart_persistent_hotspots": persistent_hotspots,
+    "mart_deprivation_gradient": deprivation_gradient,
+    "mart_outcomes": outcomes,
+    "mart_ward_crime": ward_crime,
     "mart_crime_trend": crime_trend,
     "mart_area_rates": area_rates,
     "mart_offence_measures": offence_measures,
@@ -330,14 +437,18 @@ FINISHERS: dict[str, Finisher] = {
 }
 
 
-def finish_mart(conn: sa.Connection, name: str) -> None:
-    """Fill the mart's computed columns in place, inside the build transaction."""
+def finish_mart(conn: sa.Connection, name: str, grain: tuple[str, ...] = ()) -> None:
+    """Fill the mart's computed columns in place, inside the build transaction. Rows reach the
+    finisher in grain order, sorted here (the engines collate text differently), so a choice that
+    breaks ties by position, as complementary suppression does, is the same on both warehouses."""
     finisher = FINISHERS.get(name)
     if finisher is None:
         return
     table = read_mart(conn, name)
     if table.num_rows == 0:
         return
+    if grain:
+        table = table.sort_by([(column, "ascending") for column in grain])
     finished = finisher(conn, table)
     conn.execute(sa.text(f"delete from {name}"))
     bulk_insert_arrow(conn, name, finished, finished.schema.names)

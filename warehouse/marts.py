@@ -148,7 +148,7 @@ def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str 
         for name in names:
             conn.execute(sa.text(f"drop table if exists {name}"))
             conn.execute(sa.text(f"create table {name} as\n{marts[name].select()}"))
-            finish_mart(conn, name)
+            finish_mart(conn, name, marts[name].grain)
             check_grain(conn, marts[name])
         grant_analyst_reads(conn, analyst)
     return names

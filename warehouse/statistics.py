@@ -9,6 +9,11 @@
 - Change in a mean: two-sided Welch's t-test (unequal variances, Welch-Satterthwaite df).
 - Change in a count: the conditional test of two Poisson counts (given their sum, the later count
   is binomial with p = its exposure's share), two-sided by doubling the smaller tail.
+- Ratio of two rates: counts, the exact conditional interval (Clopper-Pearson on the first count's
+  share of both, mapped back to the ratio); weighted sums (harm), Tiwari, Clegg and Zou's F
+  interval, which is the exact one when every weight is 1.
+- Share of a weighted total held by a part (harm in the top LSOAs): that ratio interval of the part
+  to the rest, mapped to a share.
 
 Every function takes numpy arrays (NaN for missing) and returns arrays of the same length, NaN
 where the input cannot support an answer (no denominator, no exposure).
@@ -117,6 +122,48 @@ def poisson_change_p(k1, exposure1, k2, exposure2) -> np.ndarray:
         p = np.where(n == 0, 1.0, p)
         ok = ~np.isnan(n) & (e1 > 0) & (e2 > 0)
         return np.where(ok, p, np.nan)
+
+
+def count_ratio_interval(k1, exposure1, k2, exposure2) -> tuple[np.ndarray, np.ndarray]:
+    """The exact 95% interval of the rate ratio (k1/exposure1) / (k2/exposure2): given k1 + k2, k1 is
+    binomial with p = ratio x e1 / (ratio x e1 + e2), so Clopper-Pearson limits on p map to the ratio."""
+    k1, e1, k2, e2 = _floats(k1, exposure1, k2, exposure2)
+    n = k1 + k2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_lower = np.where(k1 > 0, stats.beta.ppf(ALPHA / 2, k1, k2 + 1), 0.0)
+        p_upper = np.where(k2 > 0, stats.beta.ppf(1 - ALPHA / 2, k1 + 1, k2), 1.0)
+        lower = p_lower * e2 / ((1 - p_lower) * e1)
+        upper = np.where(p_upper < 1, p_upper * e2 / ((1 - p_upper) * e1), np.inf)
+        ok = (n > 0) & (e1 > 0) & (e2 > 0) & (k2 > 0)
+        return np.where(ok, lower, np.nan), np.where(ok, upper, np.nan)
+
+
+def weighted_ratio_interval(total1, squares1, max1, exposure1, total2, squares2, max2,
+                            exposure2) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% interval of the ratio of two weighted Poisson rates (total / exposure), each total a
+    sum of weights: Tiwari, Clegg and Zou's (2006) F interval, the two-rate form of Fay and Feuer's
+    gamma interval (each limit takes the other total plus its largest weight, so a sparse, heavy
+    sum is not overconfident). With every weight 1 it is the exact conditional interval."""
+    y1, v1, w1, e1, y2, v2, w2, e2 = _floats(total1, squares1, max1, exposure1, total2, squares2, max2, exposure2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower = np.where(y1 > 0, (y1 / e1) / ((y2 + w2) / e2)
+                         * stats.f.ppf(ALPHA / 2, 2 * y1**2 / v1, 2 * (y2 + w2) ** 2 / (v2 + w2**2)), 0.0)
+        upper = ((y1 + w1) / e1) / (y2 / e2) * stats.f.ppf(1 - ALPHA / 2, 2 * (y1 + w1) ** 2 / (v1 + w1**2),
+                                                           2 * y2**2 / v2)
+        ok = (y2 > 0) & (e1 > 0) & (e2 > 0) & (w1 > 0) & (w2 > 0)
+        return np.where(ok, lower, np.nan), np.where(ok, upper, np.nan)
+
+
+def weighted_share_interval(part, part_squares, total, total_squares, max_weight) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% interval of part / total where both are sums of Poisson-weighted events and the part
+    is inside the total: the ratio interval of the part to the rest, r, mapped to r / (1 + r)."""
+    a, va, t, vt, w = _floats(part, part_squares, total, total_squares, max_weight)
+    ones = np.ones_like(a)
+    lower, upper = weighted_ratio_interval(a, va, w, ones, t - a, vt - va, w, ones)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lower, upper = lower / (1 + lower), np.where(np.isinf(upper), 1.0, upper / (1 + upper))
+    everything = (t > 0) & (t - a <= 0)  # the part is the whole: the share is 1 whatever the counts
+    return np.where(everything, 1.0, lower), np.where(everything, 1.0, upper)
 
 
 def significant(p) -> np.ndarray:

@@ -75,6 +75,10 @@ LAYOUTS = [
     Layout("threat_ranking", {
         "rank": "rank", "threat": "threat", "organisational_risk_indicator": "organisational_risk_indicator",
     }, {"rank": pa.int32(), "organisational_risk_indicator": pa.int32()}, table="ref_threat_ranking"),
+    # police.uk's last outcome categories in the groups mart_outcomes reports: editable, never a CASE in SQL
+    Layout("outcome_groups", {"last_outcome_category": "last_outcome_category", "outcome_group": "outcome_group",
+                              "group_order": "group_order", "note": "note"},
+           {"group_order": pa.int32()}, table="ref_outcome_groups"),
 ]
 
 # English Indices of Deprivation 2019 by LSOA (MHCLG; File 2 before File 1: its header holds File 1's columns too)

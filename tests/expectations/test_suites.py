@@ -116,3 +116,18 @@ def test_reference_suites_quarantine_bad_codes_and_duplicates():
     assert {k: v.tolist() for k, v in outcome.row_failures.items()} == {
         "lsoa_code_unique": [0, 1], "lsoa_code_pattern": [2], "ward_code_present": [3],
     }
+
+
+def test_the_outcome_grouping_suite_passes_the_bundled_file_and_catches_a_regrouped_or_repeated_category():
+    import pandas as pd
+
+    from tests.conftest import SAMPLE
+
+    frame = pd.read_csv(SAMPLE / "reference" / "police_uk_outcome_groups.csv")
+    assert validate_frame(frame, "outcome_groups", "raw").success
+    broken = frame.copy()
+    broken.loc[3, "outcome_group"] = "solved"  # not one of the six groups mart_outcomes reports
+    outcome = validate_frame(broken, "outcome_groups", "raw")
+    assert {k: v.tolist() for k, v in outcome.row_failures.items()} == {"group_known": [3]}
+    repeated = pd.concat([frame, frame.iloc[[0]].assign(outcome_group="other action")], ignore_index=True)
+    assert any("expect_column_values_to_be_unique" in f for f in validate_frame(repeated, "outcome_groups", "raw").file_failures)

@@ -64,3 +64,19 @@ def test_linear_algebra_finds_what_single_differences_miss():
     assert sorted(disclosure.determined(hidden, groups)) == [1, 2, 5]
     fixed = disclosure.complementary(hidden, np.array([10, 6, 4, 7, 0, 1, 5, 0, 1.0]), groups)
     assert disclosure.determined(fixed, groups) == []
+
+
+def test_the_ward_rule_hides_one_to_four_crimes():
+    assert disclosure.small([0, 1, 4, 5, 9], disclosure.SMALLEST_CRIME_COUNT).tolist() == [False, True, True, False, False]
+
+
+def test_a_total_published_elsewhere_is_never_hidden_and_still_forces_a_complement():
+    # an authority's deciles 3 + 30 + 12, its total 45 published in another mart: hiding the 3 alone
+    # would leave 45 - 30 - 12 = 3, so the 12 goes with it; the outside total is not a candidate
+    sizes = np.array([3.0, 30.0, 12.0])
+    groups = [np.array([0, 1, 2])]
+    hidden = disclosure.complementary_with_outside_totals(disclosure.small(sizes, 5), sizes, groups, [True])
+    assert hidden.tolist() == [True, False, True]
+    # with no outside total the three parts relate to nothing, and only the small cell is hidden
+    alone = disclosure.complementary_with_outside_totals(disclosure.small(sizes, 5), sizes, [], [])
+    assert alone.tolist() == [True, False, False]

@@ -92,3 +92,45 @@ def test_a_fall_of_eight_percent_in_a_large_count_is_significant_and_a_small_one
     # the same counts in a population that grew by 10%: a rate that fell, by more
     assert st.poisson_change_p([100], [1.0], [100], [1.1])[0] > st.poisson_change_p([100], [1.0], [100], [2.0])[0]
     assert st.significant([np.nan])[0] is None
+
+
+@pytest.mark.parametrize("k1,e1,k2,e2", [(15708, 294573, 779, 87986), (12, 1000, 3, 2000), (0, 500, 7, 800), (5, 10, 1, 10)])
+def test_count_ratio_interval_is_clopper_pearson_mapped_to_the_rate_ratio(k1, e1, k2, e2):
+    ci = binomtest(k1, k1 + k2).proportion_ci(method="exact")
+    lower, upper = st.count_ratio_interval([k1], [e1], [k2], [e2])
+    expected_upper = ci.high / (1 - ci.high) * e2 / e1 if ci.high < 1 else np.inf
+    assert (lower[0], upper[0]) == pytest.approx((ci.low / (1 - ci.low) * e2 / e1, expected_upper))
+    assert lower[0] <= (k1 / e1) / (k2 / e2) <= upper[0]
+
+
+def test_count_ratio_interval_needs_a_reference_count():
+    lower, upper = st.count_ratio_interval([5, 5], [100, 0], [0, 3], [100, 100])
+    assert np.isnan(lower).all() and np.isnan(upper).all()
+
+
+def test_the_weighted_ratio_and_share_intervals_cover_the_truth_95_percent_of_the_time():
+    # two areas' harm from crimes of weights 1, 5 and 300 (as harm is), the first area twice as harmful
+    rng = np.random.default_rng(20261206)
+    weights = np.array([1.0, 5.0, 300.0])
+    means1, means2 = np.array([80.0, 16.0, 0.6]), np.array([40.0, 8.0, 0.3])
+    c1, c2 = rng.poisson(means1, size=(4000, 3)), rng.poisson(means2, size=(4000, 3))
+    h1, h2, s1, s2 = c1 @ weights, c2 @ weights, c1 @ weights**2, c2 @ weights**2
+    heaviest, ones = np.full(4000, 300.0), np.ones(4000)
+    lower, upper = st.weighted_ratio_interval(h1, s1, heaviest, ones, h2, s2, heaviest, ones)
+    assert ((lower <= 2.0) & (2.0 <= upper)).mean() >= 0.95
+    share = (means1 @ weights) / (means1 @ weights + means2 @ weights)
+    lower, upper = st.weighted_share_interval(h1, s1, h1 + h2, s1 + s2, heaviest)
+    assert ((lower <= share) & (share <= upper)).mean() >= 0.95
+
+
+@pytest.mark.parametrize("k1,e1,k2,e2", [(15708, 294573, 779, 87986), (12, 1000, 3, 2000), (5, 10, 1, 10)])
+def test_the_weighted_ratio_interval_with_unit_weights_is_the_exact_one(k1, e1, k2, e2):
+    exact = st.count_ratio_interval([k1], [e1], [k2], [e2])
+    weighted = st.weighted_ratio_interval([k1], [k1], [1], [e1], [k2], [k2], [1], [e2])
+    assert (weighted[0][0], weighted[1][0]) == pytest.approx((exact[0][0], exact[1][0]))
+
+
+def test_the_weighted_share_interval_with_unit_weights_is_clopper_pearsons():
+    lower, upper = st.weighted_share_interval([30], [30], [120], [120], [1])
+    ci = binomtest(30, 120).proportion_ci(method="exact")
+    assert (lower[0], upper[0]) == pytest.approx((ci.low, ci.high))

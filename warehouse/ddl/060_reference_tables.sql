@@ -59,3 +59,12 @@ create table if not exists ref_age_bands (
     load_id bigint not null
 );
 comment on table ref_age_bands is 'Age bands by use (victim_offender, reoffender): inclusive min and max age; configurable, every age covered.';
+
+create table if not exists ref_outcome_groups (
+    last_outcome_category text not null,
+    outcome_group text not null,
+    group_order integer not null,
+    note text,
+    load_id bigint not null
+);
+comment on table ref_outcome_groups is 'One row per data.police.uk last outcome category: the outcome group mart_outcomes reports it in (charged or summonsed, other action, no suspect identified, unable to prosecute, under investigation, status unavailable), with why.';

@@ -7,7 +7,7 @@
 with
 
 counted as (
-    select force, force_area_code, force_area_name, month, crime_type, is_asb, out_of_area,
+    select force, force_area_code, force_area_name, month, crime_type, last_outcome_category, is_asb, out_of_area,
            authority_code, authority_name, bcu, lsoa_code,
            csp_fy_start(month) as fy_start
     from fact_street_crime
