@@ -404,13 +404,18 @@ def outcomes(conn, table):
 
 
 def ward_crime(conn, table):
-    """Garwood's interval on each rate; the ward rule with complements inside each authority."""
+    """Garwood's interval on each rate; the ward rule with complements inside each authority (its
+    wards) and each ward (its LSOAs), a published hotspot's LSOA chosen last."""
     table = with_rate_interval(table, "count")
-    level = text(table, "area_level")
-    key = _keys(*(text(table, c) for c in ["force", "financial_year", "measure", "parent_code"]))
-    groups = disclosure.groups_from_keys([(key, level == "authority")])
-    primary = (level == "ward") & disclosure.small(numbers(table, "count"), disclosure.SMALLEST_CRIME_COUNT)
-    hidden = disclosure.complementary(primary, numbers(table, "count"), groups)
+    level, code, parent = text(table, "area_level"), text(table, "area_code"), text(table, "parent_code")
+    cell = [text(table, c) for c in ["force", "financial_year", "measure"]]
+    in_authority = _keys(*cell, np.where(level == "authority", code, np.where(level == "ward", parent, None)))
+    in_ward = _keys(*cell, np.where(level == "ward", code, np.where(level == "lsoa", parent, None)))
+    groups = disclosure.groups_from_keys([(in_authority, level == "authority"), (in_ward, level == "ward")])
+    counts = numbers(table, "count")
+    primary = (level != "authority") & disclosure.small(counts, disclosure.SMALLEST_CRIME_COUNT)
+    hotspot = np.array([bool(h) for h in text(table, "is_persistent_hotspot")])
+    hidden = disclosure.complementary(primary, np.where(hotspot, np.inf, counts), groups)
     return suppressed(table, primary, hidden, ["count", "rate_per_1000", "rate_lower", "rate_upper"])
 
 

@@ -251,27 +251,34 @@ def test_outcome_grouping_covers_every_category_the_raw_suite_knows():
     assert sorted(grouped) == sorted(known)
 
 
-def test_wards_add_up_to_their_authority_and_no_small_count_can_be_recovered(loaded, street, lsoas):
+def test_wards_and_lsoas_add_up_and_no_small_count_can_be_recovered(loaded, street, lsoas):
     url = loaded["duckdb"]["url"]
-    located = street[street["in_area"]]
-    by_ward = located.assign(ward=located["LSOA code"].map(lsoas["WD19CD"])).groupby(["ward", "asb"]).size()
-    rows = query(url, "select area_level, area_code, parent_code, measure, count, suppressed, suppression "
+    located = street[street["in_area"]].assign(ward=lambda f: f["LSOA code"].map(lsoas["WD19CD"]))
+    expected = {("ward", w, "asb" if asb else "crime"): n for (w, asb), n in located.groupby(["ward", "asb"]).size().items()}
+    expected |= {("lsoa", c, "asb" if asb else "crime"): n for (c, asb), n in located.groupby(["LSOA code", "asb"]).size().items()}
+    rows = query(url, "select area_level, area_code, parent_code, measure, count, suppressed, suppression, is_persistent_hotspot "
                       "from mart_ward_crime where financial_year = '2019/20'")
-    frame = pd.DataFrame(rows, columns=["level", "code", "parent", "measure", "count", "suppressed", "kind"])
-    wards = frame[frame["level"] == "ward"]
-    assert wards["code"].nunique() == lsoas["WD19CD"].nunique() == 285
-    for ward in wards[~wards["suppressed"].astype(bool)].itertuples():
-        assert ward.count == by_ward.get((ward.code, ward.measure == "asb"), 0)
-    assert not wards[~wards["suppressed"].astype(bool)]["count"].between(1, 4).any()
-    assert (wards["kind"] == "primary").any() and (wards["kind"] == "secondary").any()
+    frame = pd.DataFrame(rows, columns=["level", "code", "parent", "measure", "count", "suppressed", "kind", "hotspot"])
+    parts = frame[frame["level"] != "authority"]
+    assert (frame["level"] == "ward").sum() == 2 * lsoas["WD19CD"].nunique() == 2 * 285
+    assert (frame["level"] == "lsoa").sum() == 2 * 941
+    shown = parts[~parts["suppressed"].astype(bool)]
+    assert [n for n in shown["count"]] == [expected.get(k, 0) for k in zip(shown["level"], shown["code"], shown["measure"])]
+    assert not shown["count"].between(1, 4).any()
+    assert (parts["kind"] == "primary").any() and (parts["kind"] == "secondary").any()
+    # a hotspot's count is published in mart_persistent_hotspots: it is never hidden here
+    assert not frame[frame["hotspot"].astype(bool)]["suppressed"].astype(bool).any()
+    assert frame["hotspot"].astype(bool).sum() == len(query(url, "select 1 from mart_persistent_hotspots"))
     # an authority row is its wards' sum and equals the located count mart_area_rates publishes
     located_counts = dict(query(url, "select area_code || measure, located_count from mart_area_rates where "
                                      "source = 'police_uk' and area_level = 'authority' and measure in ('all_crime', 'asb')"))
     for row in frame[frame["level"] == "authority"].itertuples():
         assert row.count == located_counts[row.code + ("all_crime" if row.measure == "crime" else "asb")]
+    # the attacker knows every published count and both sums: authority = its wards, ward = its LSOAs
     values = {(r.code, r.measure): (None if r.suppressed else r.count) for r in frame.itertuples()}
-    relations = [((a, m), [(w, m) for w in wards[(wards["parent"] == a) & (wards["measure"] == m)]["code"]])
-                 for a, m in frame[frame["level"] == "authority"][["code", "measure"]].itertuples(index=False)]
+    children = frame.groupby(["parent", "measure"])["code"].apply(list)
+    relations = [((r.code, r.measure), [(c, r.measure) for c in children[(r.code, r.measure)] if c != r.code])
+                 for r in frame[frame["level"] != "lsoa"].itertuples()]
     assert recovered(values, relations) == set()
 
 
