@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from tasks.evidence import svg
+from tasks.evidence import maps, svg
 from tasks.registry import FEEDS
 
 COUNTY = None  # the area argument for the county page
@@ -32,6 +32,8 @@ class Figure:
     weights_version: str | None = None
     note: str | None = None
     sources: list[dict] = field(default_factory=list)  # source_name, source_sha256, run_id
+    files: dict[str, bytes] = field(default_factory=dict)  # extension -> the chart as a file beside the page (svg, png)
+    empty: str = "No data loaded for this figure."  # what the page says when there are no rows
 
     @property
     def columns(self) -> list[str]:
@@ -61,6 +63,11 @@ FORCE_AREA = f"(force = :force and {AREA})"  # marts holding many forces: one pa
 def part_year(months: int | None) -> str:
     """'' for a full year, else how much of it the figures cover."""
     return "" if months in (None, 12) else f" (part year: {months} of 12 months)"
+
+
+def annualised(months: int | None) -> str:
+    """'' for a full year, else how much of it a rate covers and that it is annualised."""
+    return part_year(months).replace(" months)", " months, annualised)")
 
 
 def years_window(rows: list[dict]) -> str:
@@ -287,10 +294,75 @@ def threat_ranking(conn, area, force):
     return Figure("e11-threat-ranking", "E11", "Table 1: threat ranking", "mart_threat_ranking", "current ranking", rows)
 
 
+def drawn(fig: Figure, chart, alternative: str) -> Figure:
+    """The figure with its map drawn: the SVG inline (with its text alternative) and as files beside the page."""
+    svg_text, png = maps.render(chart)
+    fig.chart = maps.accessible_svg(svg_text, alternative)
+    fig.files = {"svg": svg_text.encode("utf-8"), "png": png}
+    return fig
+
+
+def district_map(conn, area, force):
+    """The county's districts shaded by crime per 1,000 residents (police.uk, the latest year), with the rates."""
+    rows = fetch(conn, "select financial_year, months_covered, area_code, area_name, located_count, population, "
+                       "rate_per_1000, rate_lower, rate_upper, rank from mart_area_rates where force = :force "
+                       "and source = 'police_uk' and measure = 'all_crime' and area_level = 'authority' "
+                       "and area_code <> 'unallocated' and financial_year = (select max(financial_year) from "
+                       "mart_area_rates where source = 'police_uk' and force = :force) order by rank", force=force)
+    window = f"financial year {rows[0]['financial_year']}{annualised(rows[0]['months_covered'])}" if rows else "no data"
+    fig = Figure("map-districts", "Map", "Crime per 1,000 residents by district", "mart_area_rates", window, rows,
+                 note="data.police.uk street crime located in the district, annualised over a part year, per ONS "
+                      "mid-year resident; districts shaded in five classes of equal numbers of districts.")
+    if not rows:
+        return fig
+    shapes = maps.boundaries(conn, "boundary_lad22", [r["area_code"] for r in rows])
+    areas = [maps.Area(r["area_code"], r["area_name"], r["rate_per_1000"]) for r in rows]
+    chart = maps.choropleth(areas, shapes, "Crime per 1,000 residents by district", [f"{window}; data.police.uk"],
+                            "Crimes per 1,000", "crimes per 1,000 residents")
+    return drawn(fig, chart, f"Map of {len(areas)} districts shaded by crimes per 1,000 residents, {window}; "
+                             "the table below gives each district's rate.")
+
+
+def lsoa_map(conn, area, force):
+    """The area's LSOAs shaded by crime per 1,000 residents (police.uk, the latest year), its persistent
+    crime hotspots outlined and named in the table beside the map."""
+    _, name = _level(area)
+    in_area = ("lsoa_code in (select lsoa_code from dim_geography where force = :force "
+               "and (cast(:name as text) is null or authority_name = :name))")
+    lsoas = fetch(conn, f"select area_code, area_name, financial_year, months_covered, rate_per_1000, suppressed, "
+                        f"is_persistent_hotspot from mart_ward_crime where force = :force and area_level = 'lsoa' "
+                        f"and measure = 'crime' and {in_area.replace('lsoa_code in', 'area_code in')} and financial_year = "
+                        f"(select max(financial_year) from mart_ward_crime where force = :force)", force=force, name=name)
+    rows = fetch(conn, f"select area_name as authority, lsoa_code, lsoa_name, ward_name, count, rate_per_1000, rate_lower, "
+                       f"rate_upper, imd_decile, imd_score, months_in_top_decile, months_in_window, window_start, window_end, "
+                       f"suppressed from mart_persistent_hotspots where force = :force and measure = 'crime' and {in_area} "
+                       f"order by count desc", force=force, name=name)
+    window = f"financial year {lsoas[0]['financial_year']}{annualised(lsoas[0]['months_covered'])}" if lsoas else "no data"
+    place = name or scalar(conn, "select min(force_area_name) from dim_geography where force = :force", force=force)
+    fig = Figure("map-lsoas", "Map", f"Crime per 1,000 residents by LSOA in {place}, persistent hotspots outlined",
+                 "mart_persistent_hotspots", window, rows,
+                 note="Shading: mart_ward_crime, data.police.uk crime per ONS mid-year resident of each LSOA, annualised, "
+                      "in five classes of equal numbers of LSOAs; an LSOA of 1-4 crimes, or hidden beside one, is "
+                      "shown as suppressed. Outlined and listed: persistent hotspots, in the authority's top decile of "
+                      "LSOAs for crime in at least three quarters of the newest 12 months held (9 of 12).")
+    if not lsoas:
+        return fig
+    fig.empty = f"No LSOA of {place} is a persistent crime hotspot."
+    shapes = maps.boundaries(conn, "boundary_lsoa11", [r["area_code"] for r in lsoas])
+    areas = [maps.Area(r["area_code"], r["area_name"], r["rate_per_1000"], bool(r["suppressed"]),
+                       bool(r["is_persistent_hotspot"])) for r in lsoas]
+    chart = maps.choropleth(areas, shapes, f"Crime per 1,000 residents by LSOA: {place}", [f"{window}; data.police.uk"],
+                            "Crimes per 1,000", "crimes per 1,000 residents", outline_label="persistent crime hotspot")
+    hidden = sum(a.suppressed for a in areas)
+    return drawn(fig, chart, f"Map of {place}'s {len(areas)} LSOAs shaded by crimes per 1,000 residents, {window}; "
+                             f"{sum(a.outlined for a in areas)} persistent hotspots outlined, listed in the table below; "
+                             f"{hidden} LSOA{'s' if hidden != 1 else ''} suppressed.")
+
+
 COUNTY_FIGURES = [trend, volume_harm, rates, lambda c, a, f: rates(c, a, f, "serious_violence", "force_extract"), domestic_abuse,
                   hate_crime, victim_profile, reoffending_rate, reoffender_profile, reoffence_mix, community_issues,
-                  young_persons, threat_ranking]
-PROFILE_FIGURES = COUNTY_FIGURES[:-1]
+                  young_persons, district_map, lsoa_map, threat_ranking]
+PROFILE_FIGURES = [f for f in COUNTY_FIGURES if f not in (district_map, threat_ranking)]
 
 
 def lineage(conn: sa.Connection, mart_feeds: list[str]) -> list[dict]:

@@ -50,7 +50,7 @@ def cell(value, row: dict, column: str) -> str:
 
 
 def render_figure(fig: figures.Figure, csv_href: str) -> str:
-    """A figure's section: heading, chart, table, and where it came from."""
+    """A figure's section: heading, chart, table, and where it came from (with the chart's own files)."""
     head = "".join(f"<th>{escape(c)}</th>" for c in fig.columns)
     body = "".join("<tr>" + "".join(cell(r[c], r, c) for c in fig.columns) + "</tr>" for r in fig.rows[:MAX_TABLE_ROWS])
     more = f"<p class='meta'>{len(fig.rows) - MAX_TABLE_ROWS} more rows in the CSV.</p>" if len(fig.rows) > MAX_TABLE_ROWS else ""
@@ -58,13 +58,19 @@ def render_figure(fig: figures.Figure, csv_href: str) -> str:
     files = "".join(f"<li>{escape(str(s['source_name'] or 'reference'))} <code>{escape(s['source_sha256'][:12])}</code> "
                     f"run <code>{escape(s['run_id'])}</code></li>" for s in fig.sources[:30])
     weights = f" · weights version <code>{escape(fig.weights_version)}</code>" if fig.weights_version else ""
-    empty = "" if fig.rows else "<p class='suppressed'>No data loaded for this figure.</p>"
+    empty = "" if fig.rows else f"<p class='suppressed'>{escape(fig.empty)}</p>"
     return (f'<section id="{fig.key}"><h2>{escape(fig.evidence)}. {escape(fig.title)}</h2>{fig.chart or ""}{empty}'
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
             f'<p class="meta">Source: <code>{escape(fig.mart)}</code> · {escape(fig.window)}{weights} · '
             f'{len(runs)} run(s) · <a href="{escape(csv_href)}">data (CSV)</a>'
+            + "".join(f' · <a href="{escape(figure_href(csv_href, ext))}">{ext.upper()}</a>' for ext in fig.files)
             + (f" · {escape(fig.note)}" if fig.note else "")
             + f"</p><details><summary>Source files and runs</summary><ul>{files}</ul></details></section>")
+
+
+def figure_href(csv_href: str, extension: str) -> str:
+    """Where a figure's chart file sits beside the page: figures/<page>-<key>.<extension>."""
+    return "figures/" + csv_href.removeprefix("data/").removesuffix(".csv") + f".{extension}"
 
 
 def write_csv(fig: figures.Figure, path: Path) -> None:
@@ -107,6 +113,9 @@ def build_pack(engine: sa.Engine, out: Path, run_id: str, force: str = "lancashi
                     lineage_cache[fig.mart] = figures.lineage(conn, feeds.get(fig.mart, []))
                 fig.sources = lineage_cache[fig.mart]
                 write_csv(fig, out / "data" / f"{page}-{fig.key}.csv")
+                for extension, content in fig.files.items():
+                    (out / "figures").mkdir(exist_ok=True)
+                    (out / "figures" / f"{page}-{fig.key}.{extension}").write_bytes(content)
             intro = ("The county's evidence base, built from the warehouse marts only." if area is None else
                      f"{area}'s figures, beside the county where the mart allows.")
             path = out / f"{page}.html"

@@ -62,7 +62,8 @@ def test_no_personal_data_from_any_input_reaches_the_warehouse_or_the_lake(demo)
     url = f"duckdb:///{demo / 'var' / 'warehouse.duckdb'}"
     assert not text_values_in_warehouse(url, pii.__contains__)
     assert not text_values_in_lake(demo / "var" / "lake", pii.__contains__)
-    report = "".join(p.read_text(encoding="utf-8") for p in (demo / "var" / "report").rglob("*.*"))
+    report = "".join(p.read_text(encoding="utf-8") for p in (demo / "var" / "report").rglob("*.*")
+                     if p.suffix in (".html", ".csv", ".svg"))  # the PNGs draw the SVGs' text
     assert not [v for v in list(pii)[:5000] if v in report]
 
 
@@ -124,11 +125,47 @@ def test_pages_ask_nothing_of_the_network(pack):
 def test_every_figure_has_its_data_as_csv_with_the_mart_named(pack):
     index = (pack / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="(data/[^"]+\.csv)"', index)
-    assert len(links) == 13
+    assert len(links) == 15
     for link in links:
         with open(pack / link, encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
         assert rows and rows[0]["mart"].startswith("mart_"), link
+
+
+def map_section(html: str, key: str) -> str:
+    """The page's section of one map figure."""
+    found = re.search(rf'<section id="{key}">.*?</section>', html, flags=re.S)
+    assert found, key
+    return found.group(0)
+
+
+@pytest.mark.system
+def test_each_lsoa_map_draws_one_shape_per_lsoa_of_its_area_and_names_its_hotspots(pack, demo):
+    import pandas as pd
+
+    from tests.conftest import SAMPLE, query
+
+    lookup = pd.read_csv(SAMPLE / "reference" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv")
+    url = f"duckdb:///{demo / 'var' / 'warehouse.duckdb'}"
+    pages = {"index": lookup} | {f"profile-{re.sub(r'[^a-z0-9]+', '-', name.lower())}": rows
+                                 for name, rows in lookup.groupby("LAD19NM")}
+    for page, lsoas in pages.items():
+        section = map_section((pack / f"{page}.html").read_text(encoding="utf-8"), "map-lsoas")
+        labels = re.findall(r'aria-label="[^"]*\((E01\d{6})\): ([^"]*)"', section)
+        assert sorted(code for code, _ in labels) == sorted(lsoas["LSOA11CD"]), page
+        assert 'role="img"' in section and "Contains OS data © Crown copyright and database right" in section
+        hotspots = {code for code, text in labels if text.endswith("persistent hotspot")}
+        listed = set(re.findall(r"<td class='t'>(E01\d{6})</td>", section))
+        # outlined on the map exactly when named in the table beside it (the county's longer list goes on in its CSV)
+        assert listed <= hotspots and len(listed) == min(len(hotspots), 40), page
+        # suppressed LSOAs are drawn as suppressed, never as zero
+        hidden = {r[0] for r in query(url, "select area_code from mart_ward_crime where area_level = 'lsoa' "
+                                           "and measure = 'crime' and suppressed")}
+        assert {code for code, text in labels if text.startswith("suppressed")} == hidden & set(lsoas["LSOA11CD"]), page
+        for extension, magic in (("svg", b"<svg"), ("png", b"\x89PNG")):
+            assert (pack / "figures" / f"{page}-map-lsoas.{extension}").read_bytes().startswith(magic)
+    county = map_section((pack / "index.html").read_text(encoding="utf-8"), "map-districts")
+    assert len(re.findall(r'aria-label="[^"]*\((E0[67]\d{6})\): [\d,.]+ crimes per 1,000 residents"', county)) == 14
 
 
 @pytest.mark.system
@@ -169,6 +206,7 @@ def test_every_page_renders_in_headless_chromium_with_the_network_refused(pack, 
             headings = page.locator("h2").all_inner_texts()
             assert any(h.startswith("E1.") for h in headings) and any(h.startswith("E10.") for h in headings), path.name
             assert page.locator("svg").count() >= 8, path.name
+            assert page.locator("#map-lsoas svg[role=img]").is_visible(), path.name  # every page has its map
             shot = tmp_path / f"{path.stem}.png"
             page.screenshot(path=str(shot))
             # a blank page of the same size compresses to a few kB; charts, tables and text do not
@@ -189,7 +227,7 @@ def test_the_data_dictionary_describes_every_table_and_column_of_the_demo_wareho
 
     tables = [t for (t,) in query(url, "select table_name from information_schema.tables where table_schema = current_schema()")]
     # the demo builds every mart there is a SQL file for
-    assert {t for t in tables if t.startswith("mart_")} == set(discover_marts()) and len(discover_marts()) == 16
+    assert {t for t in tables if t.startswith("mart_")} == set(discover_marts()) and len(discover_marts()) == 21
     assert all(f"## `{t}`" in text for t in tables) and "(no description)" not in text
 
 

@@ -44,22 +44,29 @@ banded as (
     from crimes
 ),
 
--- each crime in its type and in 'All crime', in its band and in 'all'
-cells as (
-    select force, area_level, area_code, area_name, fy_start, crime_type, months_since_offence, outcome_group from banded
-    union all
-    select force, area_level, area_code, area_name, fy_start, 'All crime', months_since_offence, outcome_group from banded
-    union all
-    select force, area_level, area_code, area_name, fy_start, crime_type, 'all', outcome_group from banded
-    union all
-    select force, area_level, area_code, area_name, fy_start, 'All crime', 'all', outcome_group from banded
-),
-
-counts as (
+detail as (
     select force, area_level, area_code, area_name, fy_start, crime_type, months_since_offence, outcome_group,
            count(*) as crimes
-    from cells
+    from banded
     group by force, area_level, area_code, area_name, fy_start, crime_type, months_since_offence, outcome_group
+),
+
+-- each cell in its type and in 'All crime', in its band and in 'all': rolled up from the counts,
+-- not from the crimes, so the national archive is grouped once
+counts as (
+    select * from detail
+    union all
+    select force, area_level, area_code, area_name, fy_start, 'All crime', months_since_offence, outcome_group, sum(crimes)
+    from detail
+    group by force, area_level, area_code, area_name, fy_start, months_since_offence, outcome_group
+    union all
+    select force, area_level, area_code, area_name, fy_start, crime_type, 'all', outcome_group, sum(crimes)
+    from detail
+    group by force, area_level, area_code, area_name, fy_start, crime_type, outcome_group
+    union all
+    select force, area_level, area_code, area_name, fy_start, 'All crime', 'all', outcome_group, sum(crimes)
+    from detail
+    group by force, area_level, area_code, area_name, fy_start, outcome_group
 ),
 
 cell_totals as (

@@ -1,6 +1,6 @@
 -- mart_persistent_hotspots: LSOAs in their authority's top decile for crime, or separately for
 -- ASB, in at least 9 of the last 12 months held, with their count over those months, rate per
--- 1,000 residents, IMD 2019 decile and 2019 ward, from data.police.uk street rows.
+-- 1,000 residents, IMD 2019 decile and score and 2019 ward, from data.police.uk street rows.
 -- grain: force, area_code, measure, lsoa_code
 -- feeds: police_uk_street, reference
 -- The window is the force's newest 12 months of street data (window_start to window_end); with
@@ -77,7 +77,7 @@ hotspots as (
 final as (
     select
         h.force, 'authority' as area_level, h.area_code, h.area_name, h.measure, h.lsoa_code, h.lsoa_name,
-        h.ward_code, h.ward_name, h.imd_decile, h.window_start, h.window_end, h.months_in_window, h.months_required,
+        h.ward_code, h.ward_name, h.imd_decile, i.imd_score, h.window_start, h.window_end, h.months_in_window, h.months_required,
         h.months_in_top_decile, h.count,
         p.population,
         case when p.population > 0
@@ -89,6 +89,7 @@ final as (
         cast(null as text) as suppression
     from hotspots h
     left join ref_population p on p.lsoa_code = h.lsoa_code and p.year = csp_fy_start(h.window_end)
+    left join ref_imd_score i on i.lsoa_code = h.lsoa_code and i.nation = 'E'
 )
 
 select * from final
