@@ -20,7 +20,7 @@ def test_the_bundled_slice_gives_lancashire_941_lsoas_285_wards_3_bcus(tmp_path)
     result = ingest_reference(source=SAMPLE_REFERENCE, workdir=str(tmp_path / "var"), warehouse_url=url)
     assert {f["feed"] for f in result["files"] if f["status"] == "loaded"} == {
         "ons_lsoa_ward_lad", "ons_lad_csp_pfa", "bcu_grouping", "police_forces", "ons_population",
-        "css_weights_policeuk", "offence_classification", "serious_violence_rules", "threat_ranking", "age_bands",
+        "css_weights_policeuk", "offence_classification", "serious_violence_rules", "threat_ranking", "age_bands", "outcome_groups",
         "imd_index", "imd_domains", "imd_population", "imd_score", "boundary_lad22", "boundary_wd22", "boundary_lsoa11"}
     (lsoas, wards, authorities, csps, bcus), = query(
         url, "select count(*), count(distinct ward_code), count(distinct authority_code), "
