@@ -6,7 +6,7 @@ PYTEST = .venv-test/bin/pytest -n 2 --dist loadfile --durations=25
 
 .PHONY: demo test test-quick bench clean chromium
 
-demo: .venv/.installed
+demo: .venv/.installed chromium
 	.venv/bin/csp-pipeline demo
 
 # Everything: both warehouses (PostgreSQL tests skip, saying why, when it is down and
@@ -18,7 +18,7 @@ test: .venv-test/.installed chromium
 test-quick: .venv-test/.installed
 	$(PYTEST) -m "not postgres and not slow"
 
-# The evidence pack's browser test drives Debian's Chromium through Playwright (no browser download).
+# Debian's Chromium prints the evidence pack's PDFs and runs its browser test (through Playwright; no browser download).
 chromium:
 	@command -v chromium >/dev/null || \
 		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }

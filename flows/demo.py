@@ -25,7 +25,8 @@ def print_summary(command: str, result, where: dict, log_path: Path) -> None:
                   f"{t['rows_curated']:,} curated + {t['rows_quarantined']:,} quarantined"
                   + (f"; {t['files_unchanged']} unchanged, skipped" if t.get("files_unchanged") else ""))
         elif isinstance(part, dict) and "out" in part:
-            print(f"  report             {len(part.get('built') or part.get('pages'))} pages in {part['out']}")
+            print(f"  report             {len(part.get('built') or part.get('pages'))} pages in {part['out']}"
+                  + (f" ({part['latest']} points at it)" if part.get("latest") else ""))
         elif isinstance(part, dict) and "built" in part:
             print(f"  marts              {', '.join(part['built'])}")
         elif isinstance(part, list):

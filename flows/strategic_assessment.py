@@ -83,13 +83,15 @@ def strategic_assessment(
         failures.append(f"marts: {marts.result(raise_on_failure=False)}")
     report = build_report(force=force, return_state=True, **where)
     if report.is_completed():
-        results["report"] = {"built": [Path(p).name for p in report.result()["pages"]], "out": report.result()["out"]}
+        done = report.result()
+        results["report"] = {"built": [Path(p).name for p in done["pages"]], "out": done["out"], "latest": done["latest"]}
     else:
         failures.append(f"report: {report.result(raise_on_failure=False)}")
     lines = ["# Strategic assessment run", ""]
     lines += [f"- **{k}**: {'FAILED' if v.get('failed') else 'ok'} {v.get('totals', v.get('built', ''))}" for k, v in results.items()]
     if "report" in results:
-        lines += ["", f"Evidence pack: [{results['report']['out']}/index.html]({Path(results['report']['out']).as_uri()}/index.html)"]
+        lines += ["", f"Evidence pack: `{results['report']['out']}` on the machine that built it (its `build_report` run "
+                      "carries the county's key findings)."]
     if failures:
         lines += ["", "## Failures", *[f"- {f}" for f in failures]]
     create_markdown_artifact(key="strategic-assessment", markdown="\n".join(lines))

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     task_runner: str = Field(
         default="threads", description="threads (one machine), dask (a local Dask cluster, a worker process per "
         "core) or a Dask scheduler's address (tcp://host:8786) to spread files over machines")
+    chromium: str | None = Field(
+        default=None, description="the Chromium (or Chrome) that prints the evidence pack's PDFs; found on PATH when unset")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="HMAC key for survey member pseudonyms; a key file in the workdir when unset")
 

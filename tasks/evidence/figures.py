@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from tasks.evidence import maps, svg
+from tasks.evidence import charts, maps
 from tasks.registry import FEEDS
 
 COUNTY = None  # the area argument for the county page
+SOURCE_NAMES = {"police_uk": "data.police.uk", "force_extract": "the force's crime records", "ho_csp": "Home Office tables"}
 FEED_FACTS = {f.name: list(f.facts) for f in FEEDS}  # which tables hold each feed's rows (with their lineage)
 
 
@@ -105,14 +106,19 @@ def trend(conn, area, force):
     window = (f"financial years {years[0]} to {years[-1]}; the table: "
               + "; ".join(f"{src} {year}{part_year(months)}" for src, year, months in sorted(latest))
               if years else "no data")
-    chart = svg.bar_chart([(f"{source} {year}", value) for source, points in series.items() for year, value in points],
-                          "All crime (excluding ASB) by source and financial year (* part year)")
-    return Figure("e1-trend", "E1", "Recorded crime by year and category", "mart_crime_trend",
-                  window, rows, chart if series else None,
+    named = {SOURCE_NAMES.get(source, source): points for source, points in series.items()}
+    fig = Figure("trend", "E1", "Recorded crime by year and category", "mart_crime_trend", window, rows,
                   note="Each source counts by its own rule (police.uk: one Crime ID per month, ASB rows as incidents; "
                        "force extract: one crime reference; Home Office tables: the published figure) and is never "
                        "added to another. A change compares only the months both years hold (change_basis); "
                        "change_significant comes from a test of the two counts at 95%.")
+    if not series:
+        return fig
+    chart = charts.lines(named, "All recorded crime (excluding ASB) by financial year",
+                         [f"{window.split(';')[0]}; each source on its own line, never added (* part year)"], "crimes")
+    return drawn(fig, chart, "Line chart of all recorded crime excluding ASB by financial year, one line per source: "
+                 + "; ".join(f"{name}: " + ", ".join(f"{year} {value:,.0f}" for year, value in points)
+                             for name, points in named.items()) + ".")
 
 
 def volume_harm(conn, area, force):
@@ -127,15 +133,23 @@ def volume_harm(conn, area, force):
                        "(select max(financial_year) from mart_crime_volume_harm where source = :source and force = :force) "
                        "order by volume_share desc", level=level, name=name, source=source, force=force)
     version = rows[0]["weights_version"] if rows else None
-    chart = svg.paired_bars([(r["category"], r["volume_share"], r["harm_share"]) for r in rows],
-                            "Figure 1: % of crime count compared to proportion of harm", ("share of count", "share of harm"))
     window = f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])}" if rows else "no data"
     basis = ("the force extract, each crime weighted by its Home Office offence code's Crime Severity Score"
              if source == "force_extract" else
              "police.uk street crime, weighted by an approximate weight per police.uk crime type "
              "(the force extract is not loaded)")
-    return Figure("e2-volume-harm", "E2", "Share of crime count against share of harm", "mart_crime_volume_harm", window,
-                  rows, chart if rows else None, weights_version=version, note=f"Harm from {basis}.")
+    fig = Figure("volume-harm", "E2", "Share of crime count against share of harm", "mart_crime_volume_harm", window,
+                 rows, weights_version=version, note=f"Harm from {basis}.")
+    if not rows:
+        return fig
+    chart = charts.paired_bars([(r["category"], r["volume_share"], r["harm_share"]) for r in rows],
+                               "Figure 1: share of crime count against share of harm",
+                               [f"{window}; {SOURCE_NAMES.get(source, source)}"], ("share of count", "share of harm"),
+                               "share of the area's crimes or harm")
+    return drawn(fig, chart, "Paired bar chart of each category's share of crime count and share of harm: "
+                 + "; ".join(f"{r['category']} {r['volume_share']:.0%} of count, "
+                             + ("harm not weighted" if r["harm_share"] is None else f"{r['harm_share']:.0%} of harm")
+                             for r in rows) + ".")
 
 
 def rates(conn, area, force, measure: str = "all_crime", source: str = "police_uk"):
@@ -147,16 +161,21 @@ def rates(conn, area, force, measure: str = "all_crime", source: str = "police_u
                        "where source = :source and force = :force) order by area_level desc, rank",
                  measure=measure, source=source, force=force)
     label = measure.replace("_", " ")
-    chart = svg.bar_chart([(r["area_name"], r["rate_per_1000"]) for r in rows if r["rank"] is not None],
-                          f"{label} per 1,000 residents", highlight=area)
     window = (f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])} ({source})"
               if rows else "no data")
     annualised = bool(rows) and rows[0]["is_annualised"]
-    return Figure(f"e3-rates-{measure.replace('_', '-')}", "E3", f"{label.capitalize()} per 1,000 residents, ranked",
-                  "mart_area_rates", window, rows, chart if rows else None,
+    fig = Figure(f"rates-{measure.replace('_', '-')}", "E3", f"{label.capitalize()} per 1,000 residents, ranked",
+                 "mart_area_rates", window, rows,
                   note=("Rates are annualised from the months covered (x 12 / months). " if annualised else "")
                   + "Rates count crimes located in an authority (the county's too); the row 'Not allocated to an "
                     "authority' states the rest. rate_lower and rate_upper: exact Poisson 95% interval.")
+    ranked_rows = [r for r in rows if r["rank"] is not None]
+    if not ranked_rows:
+        return fig
+    chart = charts.bars([(r["area_name"], r["rate_per_1000"]) for r in ranked_rows], f"{label.capitalize()} per 1,000 residents",
+                        [window + (", annualised" if annualised else "")], f"{label} per 1,000 residents", highlight=area)
+    return drawn(fig, chart, f"Bar chart of {label} per 1,000 residents by authority, highest first: "
+                 + "; ".join(f"{r['area_name']} {r['rate_per_1000']:,.1f}" for r in ranked_rows) + ".")
 
 
 def domestic_abuse(conn, area, force):
@@ -168,12 +187,17 @@ def domestic_abuse(conn, area, force):
                        "where force = :force and area_level in ('county', 'authority') "
                        "and financial_year = (select max(financial_year) from mart_domestic_abuse where force = :force) "
                        "order by area_level desc, share_rank", force=force)
-    chart = svg.bar_chart([(r["area_name"], r["domestic_abuse_share"]) for r in rows if r["share_rank"] is not None],
-                          "Domestic abuse share of crime", percent=True, highlight=area)
     window = (f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])} (force extract)"
               if rows else "no data")
-    return Figure("e4-domestic-abuse", "E4", "Domestic abuse", "mart_domestic_abuse", window, rows, chart if rows else None,
-                  note="Shares with Wilson 95% intervals; ranks among the force's authorities.")
+    fig = Figure("domestic-abuse", "E4", "Domestic abuse", "mart_domestic_abuse", window, rows,
+                 note="Shares with Wilson 95% intervals; ranks among the force's authorities.")
+    ranked_rows = [r for r in rows if r["share_rank"] is not None]
+    if not ranked_rows:
+        return fig
+    chart = charts.bars([(r["area_name"], r["domestic_abuse_share"]) for r in ranked_rows], "Domestic abuse share of crime",
+                        [window], "share of recorded crime", percent=True, highlight=area)
+    return drawn(fig, chart, "Bar chart of domestic abuse's share of recorded crime by authority: "
+                 + "; ".join(f"{r['area_name']} {r['domestic_abuse_share']:.1%}" for r in ranked_rows) + ".")
 
 
 def hate_crime(conn, area, force):
@@ -182,7 +206,7 @@ def hate_crime(conn, area, force):
     rows = fetch(conn, f"select financial_year, months_covered, strand, crimes, change_basis, previous_crimes_comparable, "
                        f"crimes_comparable, change, change_p_value, change_significant from mart_hate_crime "
                        f"where {FORCE_AREA} order by financial_year, crimes desc", level=level, name=name, force=force)
-    return Figure("e5-hate-crime", "E5", "Hate crime by strand", "mart_hate_crime", years_window(rows), rows,
+    return Figure("hate-crime", "E5", "Hate crime by strand", "mart_hate_crime", years_window(rows), rows,
                   note="A crime with two strands counts under each and once under 'All strands'. A change compares "
                        "only the months both years hold (change_basis), tested at 95% with residents as exposure.")
 
@@ -194,10 +218,14 @@ def victim_profile(conn, area, force):
                        f"is_modal_band from mart_victim_offender_profile where {FORCE_AREA} and offence_group = 'All offences' "
                        "and sex = 'All' and financial_year = (select max(financial_year) from mart_victim_offender_profile "
                        "where force = :force) order by role, age_band", level=level, name=name, force=force)
-    chart = svg.bar_chart([(r["age_band"], float(r["people"])) for r in rows if r["role"] == "victim"], "Victims by age band")
-    return Figure("e6-victim-offender", "E6", "Victim and suspect age bands (all offences)", "mart_victim_offender_profile",
-                  years_window(rows), rows, chart if rows else None,
-                  note="Both sexes together; shares of the role's people with Wilson 95% intervals.")
+    fig = Figure("victim-offender", "E6", "Victim and suspect age bands (all offences)", "mart_victim_offender_profile",
+                 years_window(rows), rows, note="Both sexes together; shares of the role's people with Wilson 95% intervals.")
+    victims = [(r["age_band"], None if r["people"] is None else float(r["people"])) for r in rows if r["role"] == "victim"]
+    if not victims:
+        return fig
+    chart = charts.bars(victims, "Victims by age band", [f"{years_window(rows)}; the force's crime records"], "victims")
+    return drawn(fig, chart, "Bar chart of victims by age band: "
+                 + "; ".join(f"{band} {'suppressed' if n is None else f'{n:,.0f}'}" for band, n in victims) + ".")
 
 
 def reoffending_rate(conn, area, force):
@@ -215,10 +243,16 @@ def reoffending_rate(conn, area, force):
         series.setdefault(r["geography"], []).append((str(r["period_start"])[:7], r["proportion_reoffending"]))
     starts = sorted(r["period_start"] for r in rows)
     window = f"annual cohorts starting {starts[0]} to {starts[-1]}" if rows else "no data"
-    return Figure("e7-reoffending-rate", "E7", "Proven reoffending rate (annual cohorts)", "mart_reoffending_rate", window,
-                  rows, svg.line_chart(series, "Proportion reoffending", percent=True) if rows else None,
+    fig = Figure("reoffending-rate", "E7", "Proven reoffending rate (annual cohorts)", "mart_reoffending_rate", window, rows,
                   note="Annual figures are sums of their quarterly cohorts' counts, never averages of rates; a force "
                        "area missing an authority is not summed (is_partial_total). Wilson 95% intervals.")
+    if not rows:
+        return fig
+    chart = charts.lines(series, "Proportion of offenders who reoffend", [f"{window}; Ministry of Justice"],
+                         "proportion reoffending", percent=True, x_title="cohort starting")
+    return drawn(fig, chart, "Line chart of the proven reoffending rate by annual cohort: "
+                 + "; ".join(f"{name}: " + ", ".join(f"{start} {'suppressed' if v is None else f'{v:.0%}'}" for start, v in points)
+                             for name, points in series.items()) + ".")
 
 
 def reoffender_profile(conn, area, force):
@@ -229,7 +263,7 @@ def reoffender_profile(conn, area, force):
                        f"from mart_reoffender_profile where {AREA} and period_type = 'annual' and sex_group = 'All' "
                        "and dimension in ('age_band', 'sex', 'youth') and period_start = (select max(period_start) from "
                        "mart_reoffender_profile where period_type = 'annual') order by dimension, value", level=level, name=name)
-    return Figure("e8-reoffender-profile", "E8", "Table 2: reoffenders by age band, sex and youth", "mart_reoffender_profile",
+    return Figure("reoffender-profile", "E8", "Table 2: reoffenders by age band, sex and youth", "mart_reoffender_profile",
                   cohort_window(rows), rows, note="Wilson 95% intervals on every share and proportion.")
 
 
@@ -241,11 +275,15 @@ def reoffence_mix(conn, area, force):
                        f"from mart_reoffence_mix where {AREA} and sex_group = 'All' "
                        "and period_type = 'annual' and period_start = (select max(period_start) from mart_reoffence_mix "
                        "where period_type = 'annual') order by grouping, rank", level=level, name=name)
-    return Figure("e8-reoffence-mix", "E8", "Table 3: offence groups of reoffences", "mart_reoffence_mix",
-                  cohort_window(rows), rows,
-                  svg.bar_chart([(r["reoffence_group"], r["share"]) for r in rows if r["grouping"] == "group"],
-                                "Share of reoffences", percent=True)
-                  if rows else None)
+    fig = Figure("reoffence-mix", "E8", "Table 3: offence groups of reoffences", "mart_reoffence_mix",
+                 cohort_window(rows), rows)
+    groups = [(r["reoffence_group"], r["share"]) for r in rows if r["grouping"] == "group"]
+    if not groups:
+        return fig
+    chart = charts.bars(groups, "Share of reoffences by offence group", [f"{cohort_window(rows)}; local reoffender cohorts"],
+                        "share of reoffences", percent=True)
+    return drawn(fig, chart, "Bar chart of the share of reoffences by offence group: "
+                 + "; ".join(f"{g} {'suppressed' if v is None else f'{v:.0%}'}" for g, v in groups) + ".")
 
 
 def community_issues(conn, area, force):
@@ -258,13 +296,18 @@ def community_issues(conn, area, force):
                        "on c.area_level = 'county' and c.row_type = 'category' and c.issue_category = a.issue_category "
                        "where a.row_type = 'category' and (a.area_level = :level and (cast(:name as text) is null or a.area_name = :name)) "
                        "order by a.rank, a.issue_category", level=level, name=name)
-    chart = svg.bar_chart([(r["issue_category"], r["share"]) for r in rows], "Share of responses naming the issue", percent=True)
-    return Figure("e9-community-issues", "E9", "Community issues (Lancashire Talking)", "mart_community_issues",
-                  (f"responses submitted {rows[0]['period_start']} to {rows[0]['period_end']} "
-                   f"({rows[0]['months_covered']} months), the current version of each") if rows else "no data",
-                  rows, chart if rows else None,
-                  note="Cells or areas of 1-9 responses are suppressed, and complementary cells with them so that "
-                       "none can be worked out by subtraction. Wilson 95% intervals.")
+    window = (f"responses submitted {rows[0]['period_start']} to {rows[0]['period_end']} "
+              f"({rows[0]['months_covered']} months), the current version of each") if rows else "no data"
+    fig = Figure("community-issues", "E9", "Community issues (Lancashire Talking)", "mart_community_issues", window, rows,
+                 note="Cells or areas of 1-9 responses are suppressed, and complementary cells with them so that "
+                      "none can be worked out by subtraction. Wilson 95% intervals.")
+    if not rows:
+        return fig
+    shares = [(r["issue_category"], r["share"]) for r in rows]
+    chart = charts.bars(shares, "Share of responses naming the issue", [f"{window}; Lancashire Talking"],
+                        "share of responses", percent=True)
+    return drawn(fig, chart, "Bar chart of the share of residents' responses naming each issue: "
+                 + "; ".join(f"{issue} {'suppressed' if v is None else f'{v:.0%}'}" for issue, v in shares) + ".")
 
 
 def young_persons(conn, area, force):
@@ -278,26 +321,79 @@ def young_persons(conn, area, force):
                        "where a.gender = 'All' and (a.area_level = :level and (cast(:name as text) is null or a.area_name = :name)) "
                        "and a.wave = (select max(wave) from mart_young_persons_indicators) order by a.indicator",
                  level=level, name=name)
-    chart = svg.bar_chart([(r["indicator"], r["value"]) for r in rows if r["indicator"] != "mean_units_per_week"],
-                          "Share of pupils (latest wave)", percent=True)
-    return Figure("e10-young-persons", "E10", "Young Persons Survey indicators", "mart_young_persons_indicators",
-                  f"wave {rows[0]['wave']} (questionnaires {rows[0]['period_start']} to {rows[0]['period_end']})"
-                  if rows else "no data", rows, chart if rows else None,
-                  note="Cells of 1-9 pupils are suppressed, and complementary cells with them so that none can be "
-                       "worked out by subtraction. A change is significant only where its test says so at 95% "
-                       "(two-proportion z-test; Welch's t-test for mean units); otherwise it is no significant change.")
+    window = f"wave {rows[0]['wave']} (questionnaires {rows[0]['period_start']} to {rows[0]['period_end']})" if rows else "no data"
+    fig = Figure("young-persons", "E10", "Young Persons Survey indicators", "mart_young_persons_indicators", window, rows,
+                 note="Cells of 1-9 pupils are suppressed, and complementary cells with them so that none can be "
+                      "worked out by subtraction. A change is significant only where its test says so at 95% "
+                      "(two-proportion z-test; Welch's t-test for mean units); otherwise it is no significant change.")
+    shares = [(r["indicator"].replace("_", " "), r["value"]) for r in rows if r["indicator"] != "mean_units_per_week"]
+    if not shares:
+        return fig
+    chart = charts.bars(shares, "Share of pupils, latest wave", [f"{window}; Trading Standards Young Persons Survey"],
+                        "share of pupils", percent=True)
+    return drawn(fig, chart, "Bar chart of the share of pupils for each indicator in the latest wave: "
+                 + "; ".join(f"{i} {'suppressed' if v is None else f'{v:.0%}'}" for i, v in shares) + ".")
 
 
 def threat_ranking(conn, area, force):
     """E11, Table 1: the threat ranking."""
     rows = fetch(conn, "select rank, threat, organisational_risk_indicator from mart_threat_ranking order by rank")
-    return Figure("e11-threat-ranking", "E11", "Table 1: threat ranking", "mart_threat_ranking", "current ranking", rows)
+    return Figure("threat-ranking", "E11", "Table 1: threat ranking", "mart_threat_ranking", "current ranking", rows)
+
+
+def deprivation_gradient(conn, area, force):
+    """Crime, serious violence, domestic abuse and harm per 1,000 residents by IMD 2019 decile, with
+    each decile's rate against the least deprived decile's."""
+    level, name = _level(area)
+    rows = fetch(conn, f"select source, measure, financial_year, months_covered, imd_decile, lsoas, count, population, "
+                       f"rate_per_1000, rate_lower, rate_upper, rate_ratio, rate_ratio_lower, rate_ratio_upper, suppressed "
+                       f"from mart_deprivation_gradient where {FORCE_AREA} and imd_decile is not null and financial_year = "
+                       f"(select max(financial_year) from mart_deprivation_gradient where force = :force) "
+                       f"order by source, measure, imd_decile", level=level, name=name, force=force)
+    street = [r for r in rows if r["source"] == "police_uk" and r["measure"] == "crime"]
+    fig = Figure("deprivation", "Place", "Crime and deprivation: rates by IMD 2019 decile", "mart_deprivation_gradient",
+                 years_window(rows), rows,
+                  note="Deciles of England's LSOAs on the Index of Multiple Deprivation 2019 (1 = most deprived). Each "
+                       "source on its own rows, never added together. Rates annualised over a part year; Garwood "
+                       "(counts) or Fay and Feuer (harm) intervals; rate_ratio against decile 10 with its interval. "
+                       "A decile of 1-4 crimes is suppressed, with complements.")
+    if not street:
+        return fig
+    deciles = [(f"{r['imd_decile']}{' (most deprived)' if r['imd_decile'] == 1 else ' (least deprived)' if r['imd_decile'] == 10 else ''}",
+                r["rate_per_1000"]) for r in street]
+    chart = charts.bars(deciles, "Crime per 1,000 residents by deprivation decile",
+                        [f"{years_window(street)}, annualised; data.police.uk; IMD 2019 deciles of England's LSOAs"],
+                        "crimes per 1,000 residents")
+    return drawn(fig, chart, "Bar chart of data.police.uk crime per 1,000 residents by IMD 2019 decile, most deprived first: "
+                 + "; ".join(f"decile {d} {'suppressed' if v is None else f'{v:,.1f}'}" for d, v in deciles) + ".")
+
+
+def outcomes_figure(conn, area, force):
+    """The outcome groups' shares of all crime, and the charged or summonsed share of each crime type."""
+    level, name = _level(area)
+    rows = fetch(conn, f"select financial_year, months_covered, outcomes_as_of, crime_type, outcome_group, crimes, "
+                       f"cell_crimes, share, share_lower, share_upper from mart_outcomes where {FORCE_AREA} "
+                       f"and months_since_offence = 'all' and (crime_type = 'All crime' or outcome_group = 'charged or summonsed') "
+                       f"and financial_year = (select max(financial_year) from mart_outcomes where force = :force) "
+                       f"order by crime_type = 'All crime' desc, group_order, share desc", level=level, name=name, force=force)
+    charged = [r for r in rows if r["outcome_group"] == "charged or summonsed" and r["crime_type"] != "All crime"]
+    fig = Figure("outcomes", "Outcomes", "Investigation outcomes (data.police.uk)", "mart_outcomes", years_window(rows), rows,
+                 note="Each crime's latest outcome as published by outcomes_as_of, grouped by ref_outcome_groups. "
+                      "Recent crimes are more often still open: compare years only within one band of months "
+                      "since the offence (mart_outcomes.months_since_offence). Wilson 95% intervals.")
+    if not charged:
+        return fig
+    as_of = f"outcomes as of {charged[0]['outcomes_as_of']:%B %Y}"
+    chart = charts.bars([(r["crime_type"], r["share"]) for r in charged], "Share of crimes charged or summonsed, by crime type",
+                        [f"{years_window(rows)}; {as_of}; data.police.uk"], "share charged or summonsed", percent=True)
+    return drawn(fig, chart, f"Bar chart of the share of each crime type charged or summonsed, {as_of}: "
+                 + "; ".join(f"{r['crime_type']} {r['share']:.1%}" for r in charged) + ".")
 
 
 def drawn(fig: Figure, chart, alternative: str) -> Figure:
     """The figure with its map drawn: the SVG inline (with its text alternative) and as files beside the page."""
-    svg_text, png = maps.render(chart)
-    fig.chart = maps.accessible_svg(svg_text, alternative)
+    svg_text, png = charts.render(chart)
+    fig.chart = charts.accessible_svg(svg_text, alternative)
     fig.files = {"svg": svg_text.encode("utf-8"), "png": png}
     return fig
 
@@ -361,8 +457,8 @@ def lsoa_map(conn, area, force):
 
 COUNTY_FIGURES = [trend, volume_harm, rates, lambda c, a, f: rates(c, a, f, "serious_violence", "force_extract"), domestic_abuse,
                   hate_crime, victim_profile, reoffending_rate, reoffender_profile, reoffence_mix, community_issues,
-                  young_persons, district_map, lsoa_map, threat_ranking]
-PROFILE_FIGURES = [f for f in COUNTY_FIGURES if f not in (district_map, threat_ranking)]
+                  young_persons, deprivation_gradient, outcomes_figure, district_map, lsoa_map]
+PROFILE_FIGURES = [f for f in COUNTY_FIGURES if f is not district_map]  # the threat ranking is on the methods page
 
 
 def lineage(conn: sa.Connection, mart_feeds: list[str]) -> list[dict]:

@@ -128,16 +128,3 @@ def choropleth(areas: list[Area], shapes: dict[str, dict], title: str, subtitle:
             .properties(width=width, height=width,
                         title=alt.TitleParams(title, subtitle=subtitle + ATTRIBUTION, anchor="start", subtitleFontSize=10))
             .configure_view(stroke=None))
-
-
-def render(chart) -> tuple[str, bytes]:
-    """The chart as static SVG and as PNG (twice the size, for Word), drawn offline by vl-convert."""
-    import vl_convert as vlc
-
-    spec = chart.to_dict()
-    return vlc.vegalite_to_svg(spec), vlc.vegalite_to_png(spec, scale=2)
-
-
-def accessible_svg(svg: str, label: str) -> str:
-    """The SVG as an image with its text alternative (its data table sits beside it on the page)."""
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{label.replace(chr(34), "&quot;")}" ', 1)

@@ -1,28 +1,26 @@
-"""Build the evidence pack: the county page and one profile per authority, self-contained HTML with each
-figure's data as CSV beside it. Nothing on a page asks the network for anything."""
+"""Build the evidence pack from Jinja templates (tasks/evidence/templates, editable without Python):
+the county page, one profile per authority and a methods page, self-contained HTML with each
+figure's data as CSV and each chart as SVG and PNG beside it. Nothing on a page asks the network
+for anything."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
 import re
+import shutil
+from collections.abc import Callable
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import sqlalchemy as sa
 
-from tasks.evidence import figures
+from tasks.evidence import figures, page_findings
+from tasks.evidence.findings import Finding
 from warehouse.marts import discover_marts
 
-CSS = """
-body{font-family:Georgia,'Times New Roman',serif;margin:2rem auto;max-width:60rem;color:#222;line-height:1.4}
-h1{font-size:1.7rem;border-bottom:3px solid #1f5f8b}h2{font-size:1.25rem;margin-top:2.2rem;color:#1f5f8b}
-nav a{margin-right:.6rem;font-size:.85rem}table{border-collapse:collapse;font-size:.8rem;margin:.6rem 0}
-td,th{border:1px solid #ccc;padding:.15rem .4rem;text-align:right}th{background:#eef3f7}
-td:first-child,th:first-child,td.t{text-align:left}.suppressed{color:#a33;font-style:italic}
-.na{color:#888;text-align:center}.meta{font-size:.75rem;color:#555}.chart-title{font-weight:bold}svg text{font-family:sans-serif;font-size:11px}
-.tick{font-size:9px}details{font-size:.75rem}
-"""
+TEMPLATES = Path(__file__).parent / "templates"
 MAX_TABLE_ROWS = 40
 
 
@@ -49,30 +47,6 @@ def cell(value, row: dict, column: str) -> str:
     return f"<td class='t'>{escape(str(value))}</td>" if isinstance(value, str) else f"<td>{escape(str(value))}</td>"
 
 
-def render_figure(fig: figures.Figure, csv_href: str) -> str:
-    """A figure's section: heading, chart, table, and where it came from (with the chart's own files)."""
-    head = "".join(f"<th>{escape(c)}</th>" for c in fig.columns)
-    body = "".join("<tr>" + "".join(cell(r[c], r, c) for c in fig.columns) + "</tr>" for r in fig.rows[:MAX_TABLE_ROWS])
-    more = f"<p class='meta'>{len(fig.rows) - MAX_TABLE_ROWS} more rows in the CSV.</p>" if len(fig.rows) > MAX_TABLE_ROWS else ""
-    runs = sorted({s["run_id"] for s in fig.sources if s["run_id"]})
-    files = "".join(f"<li>{escape(str(s['source_name'] or 'reference'))} <code>{escape(s['source_sha256'][:12])}</code> "
-                    f"run <code>{escape(s['run_id'])}</code></li>" for s in fig.sources[:30])
-    weights = f" · weights version <code>{escape(fig.weights_version)}</code>" if fig.weights_version else ""
-    empty = "" if fig.rows else f"<p class='suppressed'>{escape(fig.empty)}</p>"
-    return (f'<section id="{fig.key}"><h2>{escape(fig.evidence)}. {escape(fig.title)}</h2>{fig.chart or ""}{empty}'
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
-            f'<p class="meta">Source: <code>{escape(fig.mart)}</code> · {escape(fig.window)}{weights} · '
-            f'{len(runs)} run(s) · <a href="{escape(csv_href)}">data (CSV)</a>'
-            + "".join(f' · <a href="{escape(figure_href(csv_href, ext))}">{ext.upper()}</a>' for ext in fig.files)
-            + (f" · {escape(fig.note)}" if fig.note else "")
-            + f"</p><details><summary>Source files and runs</summary><ul>{files}</ul></details></section>")
-
-
-def figure_href(csv_href: str, extension: str) -> str:
-    """Where a figure's chart file sits beside the page: figures/<page>-<key>.<extension>."""
-    return "figures/" + csv_href.removeprefix("data/").removesuffix(".csv") + f".{extension}"
-
-
 def write_csv(fig: figures.Figure, path: Path) -> None:
     """Every row of the figure's data, with the mart and window it came from."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,41 +58,138 @@ def write_csv(fig: figures.Figure, path: Path) -> None:
                              fig.weights_version or ""])
 
 
-def render_page(title: str, intro: str, figs: list[figures.Figure], page: str, nav: str, run_id: str) -> str:
-    """A whole page: inline CSS, the figures, and links only to files beside it."""
-    sections = "".join(render_figure(f, f"data/{page}-{f.key}.csv") for f in figs)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{CSS}</style></head><body><nav>{nav}</nav><h1>{escape(title)}</h1><p>{escape(intro)}</p>"
-            f"<p class='meta'>Built {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC from the warehouse marts by run "
-            f"<code>{escape(run_id)}</code>.</p>{sections}</body></html>")
+def write_findings(found: list[Finding], path: Path) -> None:
+    """The page's findings as CSV: sentence, basis, significance and the figure behind each."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["rank", "finding", "basis", "significant", "direction", "value", "figure", "rule"])
+        for i, f in enumerate(found, 1):
+            writer.writerow([i, f.text, f.basis, "" if f.significant is None else f.significant, f.direction or "",
+                             "" if f.value is None else f.value, f.figure, f.rule])
 
 
-def build_pack(engine: sa.Engine, out: Path, run_id: str, force: str = "lancashire") -> list[Path]:
-    """The county page (index.html) and one profile per authority of the force, each figure's CSV in out/data."""
+def templates():
+    """The pack's Jinja environment: HTML autoescaped, `cell` for table cells."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals["cell"] = cell
+    return env
+
+
+def drop_relative(source_name: str | None) -> str:
+    """A source file as named within its drop folder: never the machine's absolute path
+    ('/data/drop/2021-03.zip!2021-03/x.csv' -> '2021-03.zip!2021-03/x.csv')."""
+    if not source_name:
+        return "reference"
+    outer, _, member = source_name.partition("!")
+    return PurePosixPath(outer.replace("\\", "/")).name + (f"!{member}" if member else "")
+
+
+def pack_sources(conn: sa.Connection) -> list[dict]:
+    """Every file loaded into the warehouse: feed, name within its drop folder, hash, run."""
+    rows = figures.fetch(conn, "select feed, source_name, source_sha256, run_id, max(finished_at) as finished_at "
+                               "from etl_load_log where status = 'loaded' "
+                               "group by feed, source_name, source_sha256, run_id order by feed, source_name")
+    return [{"feed": r["feed"], "file": drop_relative(r["source_name"]), "sha256": r["source_sha256"] or "",
+             "run_id": r["run_id"], "finished_at": f"{r['finished_at']:%Y-%m-%d %H:%M}" if r["finished_at"] else ""}
+            for r in rows]
+
+
+def build_pack(engine: sa.Engine, out: Path, run_id: str, force: str = "lancashire", browser: str | None = None) -> list[Path]:
+    """The county page (index.html), one profile per authority of the force and the methods page, each
+    figure's CSV in out/data, each chart's SVG and PNG in out/figures, and with a browser each page's
+    PDF in out/pdf."""
     out.mkdir(parents=True, exist_ok=True)
+    env = templates()
     feeds = {name: list(m.feeds) for name, m in discover_marts().items()}
+    built = f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"
     with engine.connect() as conn:
-        county = figures.scalar(conn, "select min(force_area_name) from dim_geography where force = :force", force=force)
+        county = page_findings.county_name(conn, force)
         authorities = [r["authority_name"] for r in figures.fetch(
             conn, "select distinct authority_name from dim_geography where force = :force order by 1", force=force)]
-        pages = [("index", f"{county or force} Strategic Assessment: county evidence", figures.COUNTY, figures.COUNTY_FIGURES)]
-        pages += [(f"profile-{slug(a)}", f"{a}: local profile", a, figures.PROFILE_FIGURES) for a in authorities]
-        nav = "<a href='index.html'>County</a>" + "".join(f"<a href='profile-{slug(a)}.html'>{escape(a)}</a>" for a in authorities)
-        written = []
+        plan = [("index", f"{county} Strategic Assessment: county evidence", figures.COUNTY, figures.COUNTY_FIGURES)]
+        plan += [(f"profile-{slug(a)}", f"{a}: local profile", a, figures.PROFILE_FIGURES) for a in authorities]
+        pages = [{"href": "index.html", "label": county}] + [{"href": f"profile-{slug(a)}.html", "label": a}
+                                                            for a in authorities] + [{"href": "methods.html", "label": "Methods"}]
+        common = dict(pages=pages, built=built, run_id=run_id, county=county, max_rows=MAX_TABLE_ROWS)
         lineage_cache: dict[str, list[dict]] = {}
-        for page, title, area, builders in pages:
-            figs = [build(conn, area, force) for build in builders]
-            for fig in figs:
-                if fig.mart not in lineage_cache:
-                    lineage_cache[fig.mart] = figures.lineage(conn, feeds.get(fig.mart, []))
-                fig.sources = lineage_cache[fig.mart]
-                write_csv(fig, out / "data" / f"{page}-{fig.key}.csv")
-                for extension, content in fig.files.items():
-                    (out / "figures").mkdir(exist_ok=True)
-                    (out / "figures" / f"{page}-{fig.key}.{extension}").write_bytes(content)
-            intro = ("The county's evidence base, built from the warehouse marts only." if area is None else
-                     f"{area}'s figures, beside the county where the mart allows.")
-            path = out / f"{page}.html"
-            path.write_text(render_page(title, intro, figs, page, nav, run_id), encoding="utf-8")
-            written.append(path)
+
+        def with_lineage(fig: figures.Figure) -> figures.Figure:
+            if fig.mart not in lineage_cache:
+                lineage_cache[fig.mart] = [s | {"source_name": drop_relative(s["source_name"])}
+                                           for s in figures.lineage(conn, feeds.get(fig.mart, []))]
+            fig.sources = lineage_cache[fig.mart]
+            return fig
+
+        written = []
+        for page, title, area, builders in plan:
+            figs = [with_lineage(build(conn, area, force)) for build in builders]
+            write_figure_files(figs, out, page)
+            found = page_findings.for_page(conn, area, force)
+            write_findings(found, out / "data" / f"{page}-findings.csv")
+            template = "county.html.j2" if area is figures.COUNTY else "profile.html.j2"
+            html = env.get_template(template).render(
+                title=title, page=page, here=f"{page}.html", pdf_href=f"pdf/{page}.pdf", area=area, findings=found,
+                figures={f.key: f for f in figs}, similar=[], **common)
+            written.append(write_page(out / f"{page}.html", html))
+        threat = with_lineage(figures.threat_ranking(conn, figures.COUNTY, force))
+        write_figure_files([threat], out, "methods")
+        html = env.get_template("methods.html.j2").render(
+            title=f"{county} Strategic Assessment: methods and sources", page="methods", here="methods.html",
+            pdf_href="pdf/methods.pdf", sources=pack_sources(conn), threat=threat, **common)
+        written.append(write_page(out / "methods.html", html))
+    if browser:
+        from tasks.evidence.pdf import print_pages
+
+        print_pages(written, out / "pdf", browser)
     return written
+
+
+def write_figure_files(figs: list[figures.Figure], out: Path, page: str) -> None:
+    """Each figure's rows as CSV, and its chart's files, beside the page."""
+    for fig in figs:
+        write_csv(fig, out / "data" / f"{page}-{fig.key}.csv")
+        for extension, content in fig.files.items():
+            (out / "figures").mkdir(exist_ok=True)
+            (out / "figures" / f"{page}-{fig.key}.{extension}").write_bytes(content)
+
+
+def write_page(path: Path, html: str) -> Path:
+    """The page's HTML, written whole."""
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+LATEST = "latest"  # the pointer (a symbolic link) to the newest whole pack
+
+
+def pack_name(run_id: str, day: dt.date | None = None) -> str:
+    """A pack's folder: the day it was built and its run, e.g. 2026-12-06-1a2b3c4d."""
+    return f"{(day or dt.date.today()):%Y-%m-%d}-{run_id.replace('-', '')[:8]}"
+
+
+def publish_pack(root: Path, run_id: str, build: Callable[[Path], list[Path]]) -> tuple[Path, list[Path]]:
+    """Build a pack aside, move it whole to root/<day>-<run>/, then point root/latest at it in one
+    rename: a reader of latest sees the previous pack or this one, and a failed build leaves the
+    previous pack and its pointer as they were (its half-written folder is removed)."""
+    root.mkdir(parents=True, exist_ok=True)
+    name = pack_name(run_id)
+    building = root / f".building-{name}"
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        pages = build(building)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    final = root / name
+    if final.exists():  # the same run built again: its new pack replaces its old one
+        shutil.rmtree(final)
+    building.rename(final)
+    pointer = root / f".{LATEST}-{name}"
+    pointer.unlink(missing_ok=True)
+    pointer.symlink_to(name, target_is_directory=True)
+    os.replace(pointer, root / LATEST)
+    return final, [final / page.relative_to(building) for page in pages]

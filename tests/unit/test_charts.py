@@ -1,37 +1,55 @@
-"""The evidence pack's inline SVG charts: well-formed XML, text escaped, a missing value drawn as
-'suppressed' (never a zero bar), line charts in period order with gaps where values are missing."""
+"""The evidence pack's charts, drawn offline by Altair and vl-convert: well-formed SVG with axes,
+units, the period and the source, text escaped, a missing value drawn as 'suppressed' (never a zero
+bar), each series of a trend in the legend, and the same chart as PNG; and the table cells."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
-from tasks.evidence import svg
+from tasks.evidence import charts
 from tasks.evidence.pages import cell
 
 NS = "{http://www.w3.org/2000/svg}"
 
 
-def test_bars_are_wellformed_and_a_missing_value_says_suppressed():
-    root = ET.fromstring(svg.bar_chart([("Burglary & theft <all>", 0.4), ("Ward Two", None)], "Share", percent=True))
-    texts = [t.text for t in root.iter(f"{NS}text")]
-    assert "Burglary & theft <all>" in texts and "40.0%" in texts and "suppressed" in texts
-    assert len(list(root.iter(f"{NS}rect"))) == 1
+def texts(svg: str) -> list[str]:
+    """Every text of the SVG (vl-convert writes each label as one text element)."""
+    return ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{NS}text")]
 
 
-def test_paired_bars_draw_both_shares_per_category():
-    root = ET.fromstring(svg.paired_bars([("Violence", 0.44, 0.80), ("Drugs", 0.02, None)], "Figure 1", ("count", "harm")))
-    texts = [t.text for t in root.iter(f"{NS}text")]
-    assert {"44.0%", "80.0%", "2.0%", "no weight"} <= set(texts)
+def test_bars_have_axes_units_period_source_and_a_missing_value_says_suppressed():
+    chart = charts.bars([("Burglary & theft <all>", 0.4), ("Ward Two", None), ("Preston", 0.1)], "Share of crime",
+                        ["2019/20; data.police.uk"], "share of recorded crime", percent=True, highlight="Preston")
+    svg, png = charts.render(chart)
+    words = texts(svg)
+    assert {"Burglary & theft <all>", "suppressed", "Share of crime", "2019/20; data.police.uk",
+            "share of recorded crime", "this area", "other areas"} <= set(words)
+    assert "40%" in words  # the axis is in percent
+    assert len(re.findall(r'aria-roledescription="bar"', svg)) == 2  # no bar for the suppressed value
+    assert png.startswith(b"\x89PNG")
 
 
-def test_line_chart_orders_periods_and_breaks_at_missing_values():
-    chart = svg.line_chart({"local": [("2019-04", 0.3), ("2018-04", 0.2)],
-                            "national": [("2000-04", 0.31), ("2001-04", None), ("2002-04", 0.33), ("2003-04", 0.32)]}, "Rate")
-    root = ET.fromstring(chart)
-    ticks = [t.text for t in root.iter(f"{NS}text") if t.get("class") == "tick"]
-    assert ticks == sorted(ticks)
-    lines = list(root.iter(f"{NS}polyline"))
-    assert len(lines) == 2  # the local pair, and national after its gap (the lone 2000 point is a dot)
+def test_paired_bars_name_both_series_in_a_legend():
+    svg, _ = charts.render(charts.paired_bars([("Violence", 0.44, 0.80), ("Drugs", 0.02, None)], "Figure 1", ["2019/20"],
+                                              ("share of count", "share of harm"), "share"))
+    words = texts(svg)
+    assert {"share of count", "share of harm", "Violence", "Drugs", "Figure 1"} <= set(words)
+    assert len(re.findall(r'aria-roledescription="bar"', svg)) == 3  # Drugs has no harm weight: no bar, not zero
+
+
+def test_lines_draw_each_series_in_period_order():
+    svg, _ = charts.render(charts.lines({"Home Office tables": [("2018/19", 120000.0), ("2019/20", 110000.0)],
+                                         "data.police.uk": [("2019/20*", 40000.0)]}, "All crime", ["each source its own line"],
+                                        "crimes"))
+    words = texts(svg)
+    assert {"Home Office tables", "data.police.uk", "crimes", "year"} <= set(words)
+    assert words.index("2018/19") < words.index("2019/20") < words.index("2019/20*")
+
+
+def test_an_accessible_svg_carries_its_text_alternative():
+    svg, _ = charts.render(charts.bars([("A", 1.0)], "t", ["s"], "u"))
+    assert charts.accessible_svg(svg, 'rates "per" 1,000').startswith('<svg role="img" aria-label="rates &quot;per&quot; 1,000" ')
 
 
 def test_table_cells_show_suppressed_or_not_published_never_zero():

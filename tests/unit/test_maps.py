@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tasks.evidence import maps
+from tasks.evidence import charts, maps
 
 
 def square(x: float, y: float, size: float = 1000.0) -> dict:
@@ -65,11 +65,11 @@ def test_a_drawn_map_labels_every_area_and_shows_suppressed_as_suppressed():
     shapes = {a.code: square(i * 1000.0, 0) for i, a in enumerate(areas)}
     chart = maps.choropleth(areas, shapes, "Test map", ["2019/20"], "Crimes per 1,000", "per 1,000",
                             outline_label="persistent crime hotspot")
-    svg, png = maps.render(chart)
+    svg, png = charts.render(chart)
     labels = re.findall(r'aria-label="([^"]*\(E01\d{6}\)[^"]*)"', svg)
     assert sorted(labels) == ["Alpha (E01000001): 12.5 per 1,000", "Beta (E01000002): suppressed",
                               "Delta (E01000004): no data", "Gamma (E01000003): 250.0 per 1,000, persistent hotspot"]
     for text in ("suppressed", "no data", "persistent crime hotspot", "Contains OS data", "Test map", "2019/20"):
         assert text in svg, text
     assert maps.GREYS["suppressed"] in svg and png.startswith(b"\x89PNG")
-    assert maps.accessible_svg(svg, 'a "map"').startswith('<svg role="img" aria-label="a &quot;map&quot;" ')
+    assert charts.accessible_svg(svg, 'a "map"').startswith('<svg role="img" aria-label="a &quot;map&quot;" ')

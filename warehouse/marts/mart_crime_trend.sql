@@ -17,7 +17,7 @@ with
 
 crimes as (
     select 'police_uk' as source, 'police_uk_type' as classification, force, area_level, area_code, area_name,
-           fy_start, month, 1 as span, crime_type, 1 as n
+           fy_start, month, 1 as span, crime_type, crimes as n
     from street_crime_areas
     union all
     select 'force_extract', 'offence_group', force, area_level, area_code, area_name,

@@ -14,10 +14,12 @@
 with
 
 weighted as (
-    select 'force_extract' as source, force, area_level, area_code, area_name, fy_start, month, weight, weights_version
+    select 'force_extract' as source, force, area_level, area_code, area_name, fy_start, month, weight, weights_version,
+           1 as crimes
     from recorded_crime_areas
     union all
-    select 'police_uk', s.force, s.area_level, s.area_code, s.area_name, s.fy_start, s.month, w.weight, w.weights_version
+    select 'police_uk', s.force, s.area_level, s.area_code, s.area_name, s.fy_start, s.month, w.weight, w.weights_version,
+           s.crimes
     from street_crime_areas s
     left join ref_css_weights_policeuk w on w.police_uk_crime_type = s.crime_type
     where not s.is_asb
@@ -31,7 +33,9 @@ coverage as (
 
 summed as (
     select source, force, area_level, area_code, area_name, fy_start,
-           count(*) as crimes, count(weight) as weighted_crimes, sum(weight) as harm, sum(weight * weight) as harm_squares,
+           cast(sum(crimes) as bigint) as crimes,
+           cast(sum(case when weight is not null then crimes else 0 end) as bigint) as weighted_crimes,
+           sum(weight * crimes) as harm, sum(weight * weight * crimes) as harm_squares,
            max(weight) as max_weight, max(weights_version) as weights_version
     from weighted
     group by source, force, area_level, area_code, area_name, fy_start

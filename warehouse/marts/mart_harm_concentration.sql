@@ -10,11 +10,11 @@
 with
 
 weighted as (
-    select 'force_extract' as source, force, area_level, area_code, area_name, fy_start, weight
+    select 'force_extract' as source, force, area_level, area_code, area_name, fy_start, weight, 1 as crimes
     from recorded_crime_areas
     where weight is not null
     union all
-    select 'police_uk', s.force, s.area_level, s.area_code, s.area_name, s.fy_start, w.weight
+    select 'police_uk', s.force, s.area_level, s.area_code, s.area_name, s.fy_start, w.weight, s.crimes
     from street_crime_areas s
     join ref_css_weights_policeuk w on w.police_uk_crime_type = s.crime_type
     where not s.is_asb and w.weight is not null
@@ -28,7 +28,7 @@ percents as (
 ),
 
 by_weight as (
-    select source, force, area_level, area_code, area_name, fy_start, weight, count(*) as crimes
+    select source, force, area_level, area_code, area_name, fy_start, weight, cast(sum(crimes) as bigint) as crimes
     from weighted
     group by source, force, area_level, area_code, area_name, fy_start, weight
 ),

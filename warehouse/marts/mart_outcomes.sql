@@ -27,7 +27,7 @@ coverage as (
 ),
 
 crimes as (
-    select s.force, s.area_level, s.area_code, s.area_name, s.fy_start, s.crime_type,
+    select s.force, s.area_level, s.area_code, s.area_name, s.fy_start, s.crime_type, s.crimes,
            coalesce(g.outcome_group, 'not grouped') as outcome_group,
            (extract(year from o.outcomes_as_of) * 12 + extract(month from o.outcomes_as_of))
          - (extract(year from s.month) * 12 + extract(month from s.month)) as age
@@ -46,7 +46,7 @@ banded as (
 
 detail as (
     select force, area_level, area_code, area_name, fy_start, crime_type, months_since_offence, outcome_group,
-           count(*) as crimes
+           cast(sum(crimes) as bigint) as crimes
     from banded
     group by force, area_level, area_code, area_name, fy_start, crime_type, months_since_offence, outcome_group
 ),
