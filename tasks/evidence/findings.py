@@ -91,37 +91,60 @@ def crime_change(total: dict | None, county: dict | None, source: str, area: str
     before, after = total["previous_crimes_comparable"], total["crimes_comparable"]
     if not before:
         return []
-    change = (after - before) / before
+    change, per_resident = changes(before, after, total.get("previous_population"), total.get("population"))
     p = st.poisson_change_p([before], [total["previous_population"] or 1], [after], [total["population"] or 1])[0]
     significant = bool(p < st.ALPHA)
-    direction = "rise" if change > 0 else "fall"
-    moved = f"{'rose' if change > 0 else 'fell'} {percent(abs(change))} ({whole(abs(after - before))} " \
-            f"{'more' if change > 0 else 'fewer'} crimes)"
-    text = f"All recorded crime in {area} ({label}) {moved} in {total['financial_year']} against {total['previous_year']}" \
-           f"{verdict(significant, direction)}"
+    headline = per_resident if per_resident is not None else change
+    text = (f"All recorded crime in {area} ({label}) {moved(change, after - before)} in {total['financial_year']} against "
+            f"{total['previous_year']}{tested(per_resident, significant, change)}")
     if county is not None and county.get("previous_crimes_comparable"):
         county_change = (county["crimes_comparable"] - county["previous_crimes_comparable"]) / county["previous_crimes_comparable"]
         text += f"; the county {'rose' if county_change > 0 else 'fell'} {percent(abs(county_change))}"
     basis = f"{label}, {total['financial_year']} against {total['previous_year']}, {total['change_basis']}"
-    return [Finding("crime_change", text + ".", "trend", basis, significant, abs(change), direction, change)]
+    return [Finding("crime_change", text + ".", "trend", basis, significant, abs(headline),
+                    "rise" if headline > 0 else "fall", headline)]
+
+
+def changes(before: float, after: float, before_residents, after_residents) -> tuple[float, float | None]:
+    """The relative change in the count, and in the count per resident where both years' residents are
+    known (the test in mart_crime_trend compares the rates, residents as exposure)."""
+    change = (after - before) / before
+    if not before_residents or not after_residents or not after:
+        return change, None
+    return change, (after / after_residents) / (before / before_residents) - 1
+
+
+def moved(change: float, difference: float) -> str:
+    """'fell 8% (1,210 fewer crimes)'."""
+    return (f"{'rose' if change > 0 else 'fell'} {percent(abs(change))} ({whole(abs(difference))} "
+            f"{'more' if difference > 0 else 'fewer'} crimes)")
+
+
+def tested(per_resident: float | None, significant: bool, change: float) -> str:
+    """How the test reads: of the rate per resident where there is one, else of the counts."""
+    if per_resident is None:
+        return verdict(significant, "rise" if change > 0 else "fall")
+    direction = "rise" if per_resident > 0 else "fall"
+    return (f"; per resident it {'rose' if per_resident > 0 else 'fell'} {percent(abs(per_resident))}"
+            f"{verdict(significant, direction)}")
 
 
 def category_changes(rows: list[dict], source: str, limit: int = 2) -> list[Finding]:
     """The largest significant changes among crime types (and the largest that is not significant)."""
     label = SOURCE_LABELS.get(source, source)
-    tested = [r for r in rows if r.get("change_significant") is not None and r.get("previous_crimes_comparable")]
+    with_test = [r for r in rows if r.get("change_significant") is not None and r.get("previous_crimes_comparable")]
     found = []
-    significant = sorted((r for r in tested if r["change_significant"]), key=lambda r: -abs(r["change"]))[:limit]
-    not_significant = sorted((r for r in tested if not r["change_significant"]), key=lambda r: -abs(r["change"]))[:1]
+    significant = sorted((r for r in with_test if r["change_significant"]), key=lambda r: -abs(r["change"]))[:limit]
+    not_significant = sorted((r for r in with_test if not r["change_significant"]), key=lambda r: -abs(r["change"]))[:1]
     for r in significant + not_significant:
-        change = r["change"] / r["previous_crimes_comparable"]
-        direction = "rise" if change > 0 else "fall"
-        text = (f"{r['crime_type']} {'rose' if change > 0 else 'fell'} {percent(abs(change))} "
-                f"({whole(abs(r['change']))} {'more' if change > 0 else 'fewer'} crimes, {label})"
-                f"{verdict(bool(r['change_significant']), direction)}.")
+        before = r["previous_crimes_comparable"]
+        change, per_resident = changes(before, before + r["change"], r.get("previous_population"), r.get("population"))
+        headline = per_resident if per_resident is not None else change
+        text = (f"{r['crime_type']} ({label}) {moved(change, r['change'])}"
+                f"{tested(per_resident, bool(r['change_significant']), change)}.")
         found.append(Finding("category_change", text, "trend",
                              f"{label}, {r['financial_year']} against the year before, {r['change_basis']}",
-                             bool(r["change_significant"]), abs(change), direction, change))
+                             bool(r["change_significant"]), abs(headline), "rise" if headline > 0 else "fall", headline))
     return found
 
 

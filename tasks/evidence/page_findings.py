@@ -35,7 +35,7 @@ def crime_changes(conn: sa.Connection, area: str | None, force: str) -> list[rul
                        source=source) if area else []
         found += rules.crime_change(total[0], county[0] if county else None, source, area or county_name(conn, force))
         types = fetch(conn, f"select crime_type, financial_year, change, change_basis, previous_crimes_comparable, "
-                            f"change_significant from mart_crime_trend where {FORCE_AREA} and source = :source "
+                            f"population, previous_population, change_significant from mart_crime_trend where {FORCE_AREA} and source = :source "
                             f"and financial_year = :year", level=level, name=name, force=force, source=source,
                       year=total[0]["financial_year"])
         found += rules.category_changes(types, source)

@@ -158,8 +158,9 @@ def test_the_county_findings_are_recomputed_from_the_marts(pack, demo):
              "from mart_crime_trend where source = 'ho_csp' and area_level = 'county' and crime_type <> 'Anti-social behaviour' "
              "and comparable_months is not null")
     change = next(f for f in found if f["rule"] == "crime_change" and "Home Office tables" in f["text"])
-    assert change["direction"] == ("fall" if after < before else "rise")
-    assert change["value"] == pytest.approx((after - before) / before, rel=1e-4)
+    per_resident = (after / pop_after) / (before / pop_before) - 1  # the test compares rates, residents as exposure
+    assert change["direction"] == ("fall" if per_resident < 0 else "rise")
+    assert change["value"] == pytest.approx(per_resident, rel=1e-4)
     p = binomtest(int(after), int(before + after), pop_after / (pop_before + pop_after)).pvalue
     assert change["significant"] == ("yes" if p < 0.05 else "no")
     # the spread of authorities' rates, the concentration of crime and the deprivation gradient

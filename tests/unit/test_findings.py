@@ -22,7 +22,7 @@ def totals(before: int, after: int, **extra) -> dict:
 def test_a_large_fall_is_significant_and_worded_with_its_size_and_the_county():
     (found,) = rules.crime_change(totals(15_125, 13_915), totals(100_000, 97_000), "ho_csp", "Preston")
     assert found.text == ("All recorded crime in Preston (Home Office tables) fell 8% (1,210 fewer crimes) in 2019/20 "
-                          "against 2018/19, a statistically significant fall; the county fell 3%.")
+                          "against 2018/19; per resident it fell 8%, a statistically significant fall; the county fell 3%.")
     assert (found.direction, found.significant, found.value) == ("fall", True, pytest.approx(-0.08))
     # the same test by scipy: given both years' counts and equal residents, the later count is Binomial(n, 1/2)
     assert binomtest(13_915, 15_125 + 13_915, 0.5).pvalue < 0.05
@@ -51,9 +51,16 @@ def test_category_changes_name_the_largest_significant_and_the_largest_that_is_n
                                ("Burglary", 300, 4000, True), ("Drugs", 90, 600, False), ("Arson", 1, 10, None)]]
     found = rules.category_changes(rows, "force_extract")
     assert [f.text for f in found] == [
-        "Violence with injury fell 8% (1,210 fewer crimes, the force's crime records), a statistically significant fall.",
-        "Burglary rose 8% (300 more crimes, the force's crime records), a statistically significant rise.",
-        "Drugs rose 15% (90 more crimes, the force's crime records), not a statistically significant change."]
+        "Violence with injury (the force's crime records) fell 8% (1,210 fewer crimes), a statistically significant fall.",
+        "Burglary (the force's crime records) rose 8% (300 more crimes), a statistically significant rise.",
+        "Drugs (the force's crime records) rose 15% (90 more crimes), not a statistically significant change."]
+
+
+def test_a_fall_in_crimes_that_is_a_rise_per_resident_says_both_and_tests_the_rate():
+    # 0.2% fewer crimes while residents fell 1%: the rate the test compares rose
+    (found,) = rules.crime_change(totals(100_000, 99_800, population=1_485_000), None, "ho_csp", "Lancashire")
+    assert "fell 0.2% (200 fewer crimes)" in found.text and "per resident it rose 0.8%" in found.text
+    assert found.direction == "rise" and found.value == pytest.approx(99_800 / 1_485_000 / (100_000 / 1_500_000) - 1)
 
 
 def rate_row(level: str, name: str, value: float, lower: float, upper: float, rank: int | None) -> dict:
