@@ -68,7 +68,8 @@ def run_feed(contract: FeedContract, source: str | Callable[[Settings], str], pa
     settings, run, report = start_feed_run(contract.name, workdir, lake_dir, warehouse_url)
     try:
         source = source(settings) if callable(source) else source
-        units = [replace(u, ordinal=i) for i, u in enumerate(find_units(contract, source, parameters, settings))]
+        units = [replace(u, ordinal=i, source_root=str(source))
+                 for i, u in enumerate(find_units(contract, source, parameters, settings))]
         if not units:
             raise SourceError(f"no {contract.expects} in {source}")
         report.notes += [note for unit in units for note in unit.notes]
@@ -103,7 +104,7 @@ def land_and_read(contract: FeedContract, unit: Unit, extras: dict, settings: Se
     """
     log_name = unit.log_name or contract.name
     outcome = FileOutcome(run.id, log_name, unit.period, unit.partition_key, unit.file.name,
-                          load_id=load_id(run.number, unit))
+                          load_id=load_id(run.number, unit), source_root=unit.source_root)
     try:
         landed = stages.land_file.fn(unit.file, log_name, unit.period or "tables", settings, run.id)
         outcome = replace(outcome, source_sha256=landed.sha256)

@@ -36,6 +36,7 @@ class Unit:
     ordinal: int = 0                   # its place among the run's files, which its parts' load ids hold
     info: Any = None                   # what else the name told (a reference file's layout)
     notes: tuple[str, ...] = ()        # what finding it noticed (files passed over), for the run's report
+    source_root: str | None = None     # the source the run was given (its drop folder, archive or file)
 
     @property
     def force(self) -> str | None:

@@ -36,6 +36,7 @@ class FileOutcome:
     quarantine_by_rule: dict[str, int] = field(default_factory=dict)
     lake_files: list[str] = field(default_factory=list)
     load_id: int | None = None  # what each row it loaded carries: the one join from a fact row to its file and run
+    source_root: str | None = None  # the drop folder, archive or file the run was given: names are shown relative to it
 
     def as_log_row(self) -> dict:
         """The etl_load_log columns."""
@@ -50,7 +51,7 @@ class FileOutcome:
 LOG_COLUMNS = [
     "run_id", "feed", "period", "partition_key", "source_name", "source_sha256", "rows_in",
     "rows_curated", "rows_quarantined", "status", "raw_suite_success", "curated_suite_success",
-    "warnings", "message", "started_at", "finished_at", "lake_files", "load_id",
+    "warnings", "message", "started_at", "finished_at", "lake_files", "load_id", "source_root",
 ]
 
 

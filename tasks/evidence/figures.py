@@ -161,7 +161,7 @@ def rates(conn, area, force, measure: str = "all_crime", source: str = "police_u
                        "where source = :source and force = :force) order by area_level desc, rank",
                  measure=measure, source=source, force=force)
     label = measure.replace("_", " ")
-    window = (f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])} ({source})"
+    window = (f"financial year {rows[0]['financial_year']}{part_year(rows[0]['months_covered'])} ({SOURCE_NAMES.get(source, source)})"
               if rows else "no data")
     annualised = bool(rows) and rows[0]["is_annualised"]
     fig = Figure(f"rates-{measure.replace('_', '-')}", "E3", f"{label.capitalize()} per 1,000 residents, ranked",
@@ -467,5 +467,5 @@ def lineage(conn: sa.Connection, mart_feeds: list[str]) -> list[dict]:
     if not tables:
         return []
     union = " union ".join(f"select distinct load_id from {t}" for t in tables)
-    return fetch(conn, f"select distinct l.source_name, l.source_sha256, l.run_id from ({union}) f "
+    return fetch(conn, f"select distinct l.source_name, l.source_root, l.source_sha256, l.run_id from ({union}) f "
                        "join etl_load_log l using (load_id) order by l.source_name, l.run_id")

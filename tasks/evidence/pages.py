@@ -79,21 +79,25 @@ def templates():
     return env
 
 
-def drop_relative(source_name: str | None) -> str:
-    """A source file as named within its drop folder: never the machine's absolute path
-    ('/data/drop/2021-03.zip!2021-03/x.csv' -> '2021-03.zip!2021-03/x.csv')."""
+def drop_relative(source_name: str | None, root: str | None = None) -> str:
+    """A source file as named within the drop folder the run was given, never the machine's path:
+    ('/data/drop/itk/2020/x.csv', '/data/drop/itk') -> '2020/x.csv'; an archive's member keeps the
+    archive's name ('/data/drop/2021-03.zip!2021-03/x.csv' -> '2021-03.zip!2021-03/x.csv'); a file
+    given on its own, or a load logged before roots were, is its name."""
     if not source_name:
         return "reference"
-    outer, _, member = source_name.partition("!")
-    return PurePosixPath(outer.replace("\\", "/")).name + (f"!{member}" if member else "")
+    outer, _, member = source_name.replace("\\", "/").partition("!")
+    folder = (root or "").replace("\\", "/").rstrip("/")
+    inside = outer[len(folder) + 1:] if folder and not member and outer.startswith(folder + "/") else PurePosixPath(outer).name
+    return inside + (f"!{member}" if member else "")
 
 
 def pack_sources(conn: sa.Connection) -> list[dict]:
     """Every file loaded into the warehouse: feed, name within its drop folder, hash, run."""
-    rows = figures.fetch(conn, "select feed, source_name, source_sha256, run_id, max(finished_at) as finished_at "
+    rows = figures.fetch(conn, "select feed, source_name, source_root, source_sha256, run_id, max(finished_at) as finished_at "
                                "from etl_load_log where status = 'loaded' "
-                               "group by feed, source_name, source_sha256, run_id order by feed, source_name")
-    return [{"feed": r["feed"], "file": drop_relative(r["source_name"]), "sha256": r["source_sha256"] or "",
+                               "group by feed, source_name, source_root, source_sha256, run_id order by feed, source_name")
+    return [{"feed": r["feed"], "file": drop_relative(r["source_name"], r["source_root"]), "sha256": r["source_sha256"] or "",
              "run_id": r["run_id"], "finished_at": f"{r['finished_at']:%Y-%m-%d %H:%M}" if r["finished_at"] else ""}
             for r in rows]
 
@@ -119,7 +123,7 @@ def build_pack(engine: sa.Engine, out: Path, run_id: str, force: str = "lancashi
 
         def with_lineage(fig: figures.Figure) -> figures.Figure:
             if fig.mart not in lineage_cache:
-                lineage_cache[fig.mart] = [s | {"source_name": drop_relative(s["source_name"])}
+                lineage_cache[fig.mart] = [s | {"source_name": drop_relative(s["source_name"], s["source_root"])}
                                            for s in figures.lineage(conn, feeds.get(fig.mart, []))]
             fig.sources = lineage_cache[fig.mart]
             return fig

@@ -43,3 +43,15 @@ def test_a_missing_browser_is_named_with_how_to_install_one():
 
     with pytest.raises(NoBrowser, match="CSP_CHROMIUM"):
         find_browser("/nowhere/chromium")
+
+
+def test_sources_are_named_within_their_drop_folder_never_by_the_machines_path():
+    from tasks.evidence.pages import drop_relative
+
+    assert drop_relative("/srv/drop/itk/2020/itk_20200131.csv", "/srv/drop/itk") == "2020/itk_20200131.csv"
+    assert drop_relative("/srv/drop/itk/2020/itk_20200131.csv", "/srv/drop/itk/") == "2020/itk_20200131.csv"
+    assert drop_relative("/srv/dl/2021-03.zip!2021-03/2021-03-lancashire-street.csv", "/srv/dl/2021-03.zip") == \
+        "2021-03.zip!2021-03/2021-03-lancashire-street.csv"
+    assert drop_relative("/srv/drop/one.csv", "/srv/drop/one.csv") == "one.csv"
+    assert drop_relative("/srv/drop/one.csv", None) == "one.csv"  # logged before the load log kept roots
+    assert drop_relative(None) == "reference"

@@ -20,5 +20,7 @@ create table if not exists etl_load_log (
 alter table etl_load_log add column if not exists lake_files text;
 -- every curated and quarantined row carries its file's load_id; run numbers come from the sequence
 alter table etl_load_log add column if not exists load_id bigint;
+-- the source a run was given (drop folder, archive or file): reports name files relative to it
+alter table etl_load_log add column if not exists source_root text;
 create sequence if not exists etl_run_seq;
 comment on table etl_load_log is 'One row per source file per run: rows in = rows curated + rows quarantined for every loaded file; rejected files say why.';
