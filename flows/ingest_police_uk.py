@@ -12,7 +12,7 @@ from tasks.runs import retry_on_io
 from tasks.settings import Settings
 
 
-@task(name="fetch-archive", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_on_io)
+@task(name="fetch-archive", task_run_name="fetch the police.uk archive {month}", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_on_io)
 def fetch_archive(settings: Settings, month: str) -> str:
     """Download a data.police.uk monthly archive (the client retries inside; one more try here)."""
     client = PoliceUkClient(settings.police_uk_base_url, settings.http_timeout, settings.http_retries)

@@ -15,7 +15,7 @@ from tasks.stages import IO_RETRIES
 from warehouse.engine import open_engine
 
 
-@task(name="build-evidence-pack", **IO_RETRIES)
+@task(name="build-evidence-pack", task_run_name="build the evidence pack for {force}", **IO_RETRIES)
 def write_pack(warehouse: str, root: str, run_id: str, force: str, browser: str) -> tuple[str, list[str]]:
     """Render every page and CSV from the marts into a new versioned pack, then point latest at it
     (retried on I/O errors: it only reads the warehouse and writes a folder of its own)."""

@@ -15,7 +15,10 @@ def make_task_runner(spec: str):
     """A Prefect task runner for the spec, or None for the flow's own (threads)."""
     if spec in ("", "threads"):
         return None
-    from prefect_dask import DaskTaskRunner
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:  # an optional extra: a plain install does not pull in Dask
+        raise RuntimeError(f"CSP_TASK_RUNNER={spec} needs Dask, which is an extra: pip install 'csp-pipeline[dask]'") from exc
 
     if spec == "dask":
         workers = os.cpu_count() or 2

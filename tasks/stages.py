@@ -19,7 +19,7 @@ from warehouse.marts import build_marts
 IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
 
 
-@task(name="prepare-warehouse", **IO_RETRIES)
+@task(name="prepare-warehouse", task_run_name="prepare the warehouse", **IO_RETRIES)
 def prepare_warehouse(settings: Settings, numbered: bool = True) -> int | None:
     """Create missing warehouse tables, the facts as views over the lake on DuckDB; for a feed run
     (`numbered`), its number, which its load ids hold."""
@@ -35,7 +35,7 @@ def prepare_warehouse(settings: Settings, numbered: bool = True) -> int | None:
     return reserve_run_number(engine) if numbered else None
 
 
-@task(name="recover", **IO_RETRIES)
+@task(name="recover", task_run_name="recover what killed runs left", **IO_RETRIES)
 def recover_leftovers(settings: Settings) -> list[str]:
     """Finish the lake renames of a run killed after its commit, and clear a killed run's temp files."""
     from tasks.recovery import recover
