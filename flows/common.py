@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from prefect import get_run_logger
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from tasks.report import FeedFailed, FeedReport
 from tasks.runs import Run
@@ -71,15 +71,14 @@ def finish(report: FeedReport, settings: Settings, source: str | None = None) ->
                           description=f"{report.feed}: rows in, curated and quarantined per file")
     create_table_artifact(key=f"{key}-quarantine", table=report.quarantine_rows() or [{"rule": "none", "rows": 0}],
                           description=f"{report.feed}: rows held back by file and rule")
-    create_markdown_artifact(key=f"{key}-validation", markdown=report.markdown(),
-                             description=f"{report.feed}: validation summary")
     settings.logs.mkdir(parents=True, exist_ok=True)
     path = settings.logs / f"{report.feed}-{report.run_id}.json"
     path.write_text(json.dumps(summary(report), indent=2, default=str), encoding="utf-8")
     page = settings.logs / f"{report.feed}-{report.run_id}-validation.html"
     page.write_text(report.validation_html(), encoding="utf-8")
-    create_link_artifact(key=f"{key}-validation-page", link=page.resolve().as_uri(),
-                         link_text=f"{report.feed} validation report", description="self-contained validation page")
+    # the summary goes inline: the UI cannot open a file:// link, so the page is named, not linked
+    create_markdown_artifact(key=f"{key}-validation", description=f"{report.feed}: validation summary",
+                             markdown=report.markdown() + f"\n\nThe same as a page, on the machine that ran it: `{page.resolve()}`")
     logger.info("%s: %s", report.feed, report.totals())
     if report.failed:
         logger.error(report.failure_summary())
