@@ -179,6 +179,10 @@ def test_prefect_deploy_registers_the_deployments(deployed):
     assert monthly.work_pool_name == "csp-process"
     assert [s.schedule.cron for s in monthly.schedules] == ["0 6 25 * *"]
     assert monthly.parameters["fetch_month"] == "latest"
+    # every deployment runs one at a time, a second run waiting for the first rather than overlapping it
+    for name, deployment in deployments.items():
+        assert deployment.global_concurrency_limit is not None and deployment.global_concurrency_limit.limit == 1, name
+        assert deployment.concurrency_options.collision_strategy == "ENQUEUE", name
 
 
 @pytest.fixture(scope="module")
