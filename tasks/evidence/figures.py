@@ -175,7 +175,7 @@ def rates(conn, area, force, measure: str = "all_crime", source: str = "police_u
     chart = charts.bars([(r["area_name"], r["rate_per_1000"]) for r in ranked_rows], f"{label.capitalize()} per 1,000 residents",
                         [window + (", annualised" if annualised else "")], f"{label} per 1,000 residents", highlight=area)
     return drawn(fig, chart, f"Bar chart of {label} per 1,000 residents by authority, highest first: "
-                 + "; ".join(f"{r['area_name']} {r['rate_per_1000']:,.1f}" for r in ranked_rows) + ".")
+                 + said([(r["area_name"], r["rate_per_1000"]) for r in ranked_rows], ",.1f"))
 
 
 def domestic_abuse(conn, area, force):
@@ -197,7 +197,7 @@ def domestic_abuse(conn, area, force):
     chart = charts.bars([(r["area_name"], r["domestic_abuse_share"]) for r in ranked_rows], "Domestic abuse share of crime",
                         [window], "share of recorded crime", percent=True, highlight=area)
     return drawn(fig, chart, "Bar chart of domestic abuse's share of recorded crime by authority: "
-                 + "; ".join(f"{r['area_name']} {r['domestic_abuse_share']:.1%}" for r in ranked_rows) + ".")
+                 + said([(r["area_name"], r["domestic_abuse_share"]) for r in ranked_rows], ".1%"))
 
 
 def hate_crime(conn, area, force):
@@ -225,7 +225,7 @@ def victim_profile(conn, area, force):
         return fig
     chart = charts.bars(victims, "Victims by age band", [f"{years_window(rows)}; the force's crime records"], "victims")
     return drawn(fig, chart, "Bar chart of victims by age band: "
-                 + "; ".join(f"{band} {'suppressed' if n is None else f'{n:,.0f}'}" for band, n in victims) + ".")
+                 + said(victims, ",.0f"))
 
 
 def reoffending_rate(conn, area, force):
@@ -283,7 +283,7 @@ def reoffence_mix(conn, area, force):
     chart = charts.bars(groups, "Share of reoffences by offence group", [f"{cohort_window(rows)}; local reoffender cohorts"],
                         "share of reoffences", percent=True)
     return drawn(fig, chart, "Bar chart of the share of reoffences by offence group: "
-                 + "; ".join(f"{g} {'suppressed' if v is None else f'{v:.0%}'}" for g, v in groups) + ".")
+                 + said(groups, ".0%"))
 
 
 def community_issues(conn, area, force):
@@ -307,7 +307,7 @@ def community_issues(conn, area, force):
     chart = charts.bars(shares, "Share of responses naming the issue", [f"{window}; Lancashire Talking"],
                         "share of responses", percent=True)
     return drawn(fig, chart, "Bar chart of the share of residents' responses naming each issue: "
-                 + "; ".join(f"{issue} {'suppressed' if v is None else f'{v:.0%}'}" for issue, v in shares) + ".")
+                 + said(shares, ".0%"))
 
 
 def young_persons(conn, area, force):
@@ -332,7 +332,7 @@ def young_persons(conn, area, force):
     chart = charts.bars(shares, "Share of pupils, latest wave", [f"{window}; Trading Standards Young Persons Survey"],
                         "share of pupils", percent=True)
     return drawn(fig, chart, "Bar chart of the share of pupils for each indicator in the latest wave: "
-                 + "; ".join(f"{i} {'suppressed' if v is None else f'{v:.0%}'}" for i, v in shares) + ".")
+                 + said(shares, ".0%"))
 
 
 def threat_ranking(conn, area, force):
@@ -365,7 +365,7 @@ def deprivation_gradient(conn, area, force):
                         [f"{years_window(street)}, annualised; data.police.uk; IMD 2019 deciles of England's LSOAs"],
                         "crimes per 1,000 residents")
     return drawn(fig, chart, "Bar chart of data.police.uk crime per 1,000 residents by IMD 2019 decile, most deprived first: "
-                 + "; ".join(f"decile {d} {'suppressed' if v is None else f'{v:,.1f}'}" for d, v in deciles) + ".")
+                 + said([(f"decile {d}", v) for d, v in deciles], ",.1f"))
 
 
 def outcomes_figure(conn, area, force):
@@ -387,7 +387,12 @@ def outcomes_figure(conn, area, force):
     chart = charts.bars([(r["crime_type"], r["share"]) for r in charged], "Share of crimes charged or summonsed, by crime type",
                         [f"{years_window(rows)}; {as_of}; data.police.uk"], "share charged or summonsed", percent=True)
     return drawn(fig, chart, f"Bar chart of the share of each crime type charged or summonsed, {as_of}: "
-                 + "; ".join(f"{r['crime_type']} {r['share']:.1%}" for r in charged) + ".")
+                 + said([(r["crime_type"], r["share"]) for r in charged], ".1%"))
+
+
+def said(values: list[tuple[str, float | None]], spec: str) -> str:
+    """A chart's values as its text alternative reads them: 'Blackpool 21.1%; Fylde suppressed.'"""
+    return "; ".join(f"{label} {'suppressed' if value is None else format(value, spec)}" for label, value in values) + "."
 
 
 def drawn(fig: Figure, chart, alternative: str) -> Figure:
