@@ -66,6 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
+    gx = sub.add_parser("gx", parents=[common], help="the Great Expectations project (gx/): definitions, stored results, Data Docs")
+    gx.add_argument("action", choices=["sync", "history", "docs"], help="sync: a validation definition and checkpoint "
+                    "for every suite of expectations/; history SUITE: its stored results; docs: build Data Docs of them")
+    gx.add_argument("suite", nargs="?", help="for history: a suite, as <dataset>.<stage> (police_uk_street.raw)")
     return parser
 
 
@@ -159,6 +163,29 @@ def setup_roles(args) -> int:
     return 0
 
 
+def great_expectations(args) -> int:
+    """The gx/ project: sync its definitions, or show the results the runs stored (no Prefect run)."""
+    from tasks import gx_project
+    from tasks.settings import get_settings
+
+    results = get_settings(**_where(args)).gx_results
+    if args.action == "sync":
+        done = gx_project.sync_project()
+        print("\n".join(done) or "gx/ already holds a validation definition and a checkpoint for every suite")
+    elif args.action == "history":
+        if args.suite not in gx_project.suite_names():
+            print(f"no suite {args.suite!r}; suites: {', '.join(gx_project.suite_names())}")
+            return 1
+        for row in gx_project.history(results, args.suite):
+            failed = ", ".join(f"{n} {severity}" for severity, n in sorted(row["failed"].items()))
+            print(f"{row['time']}  run {row['run_id']}  {'passed' if row['success'] else 'failed: ' + failed}  {row['batch']}")
+    else:
+        context = gx_project.open_project(results)
+        context.build_data_docs()
+        print(f"Data Docs: {(results.parent / 'data_docs' / 'index.html').resolve()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command, print its outcome, exit 1 when any feed failed."""
     args = build_parser().parse_args(argv)
@@ -169,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         return write_docs(args)
     if args.command == "roles":
         return setup_roles(args)
+    if args.command == "gx":
+        return great_expectations(args)
     from flows.demo import print_failure, print_summary
 
     log_path = _log_to_file(args)

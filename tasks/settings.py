@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         return self.workdir / "downloads"
 
     @property
+    def gx_results(self) -> Path:
+        """Great Expectations validation results of every run (gx/'s results store), Data Docs beside them."""
+        return self.workdir / "gx" / "validations"
+
+    @property
     def secrets(self) -> Path:
         """Keys the pipeline generated for itself (the embedded default's pseudonym key)."""
         return self.workdir / "secrets"
