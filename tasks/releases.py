@@ -17,12 +17,14 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
-from tasks import landing
 from tasks.errors import SourceError
-from tasks.http_fetch import Fetched, FetchManifest, HttpFetcher
-from tasks.settings import Settings
+
+if TYPE_CHECKING:  # kept out of the import, so the command line's --help stays fast
+    from tasks.http_fetch import Fetched, HttpFetcher
+    from tasks.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,9 @@ def fetch_release(publication: Publication, settings: Settings, http: HttpFetche
     Files of earlier releases left in the folder are removed (landing keeps their copies), so the
     feed reads this release alone.
     """
+    from tasks import landing
+    from tasks.http_fetch import FetchManifest, HttpFetcher
+
     folder = settings.downloads / publication.name
     http = http or HttpFetcher(settings.http_timeout, settings.http_retries,
                                manifest=FetchManifest(settings.fetched / publication.name / "manifest.json"))

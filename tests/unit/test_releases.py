@@ -295,3 +295,15 @@ def test_links_are_read_from_content_api_json_and_html_alike():
     from_html = page_links(HO_PAGE.format(host=host), "text/html", host + "/government/x")
     assert [link.url for link in from_html][-1] == "https://www.gov.uk/government/organisations/home-office"
     assert from_html[0].text.startswith("Police recorded crime CSP open data table")
+
+
+@pytest.mark.parametrize("command", ["moj-reoffending", "ho-csp", "reference"])
+def test_the_command_line_fetches_a_public_release_instead_of_a_source(command, capsys):
+    from flows.cli import build_parser
+
+    args = build_parser().parse_args(["ingest", command, "--fetch"])
+    assert args.fetch_release and args.source is None
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["ingest", command, "--fetch", "--source", "x"])
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert not build_parser().parse_args(["ingest", command, "--source", "x"]).fetch_release

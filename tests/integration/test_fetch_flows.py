@@ -1,0 +1,72 @@
+"""Scheduled feeds fetch their public release (a local stand-in for gov.uk): the Home Office CSP
+tables fetched and loaded, then the same release again ends the run Completed as "nothing new"
+with nothing loaded; and the police.uk archive task has one retry layer, so a failing server is
+asked exactly http_retries + 1 times."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from flows.ingest_ho_csp import ingest_ho_csp
+from flows.ingest_police_uk import fetch_archive, ingest_police_uk
+from flows.ingest_reference import ingest_reference
+from tasks.report import FeedFailed
+from tests.conftest import SAMPLE, SAMPLE_REFERENCE, query
+from tests.http_fixtures import FileServer, Served
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+HO_DATASET = "/api/content/government/statistical-data-sets/police-recorded-crime-and-outcomes-open-data-tables"
+WORKBOOK = (SAMPLE / "ho_csp" / "prc-csp-GENERATED-2018-19_2019-20.xlsx").read_bytes()
+
+
+@pytest.fixture
+def govuk():
+    """gov.uk's content API for the open data tables (its attachments list, as gov.uk returns it) and the workbook."""
+    server = FileServer()
+    server.files[HO_DATASET] = Served(json.dumps({
+        "base_path": HO_DATASET.removeprefix("/api/content"), "document_type": "statistical_data_set",
+        "details": {"attachments": [
+            {"attachment_type": "file", "filename": "prc-csp-mar13-mar24-tables.xlsx", "title": "CSP open data table",
+             "url": f"{server.url}/media/66a1/prc-csp-mar13-mar24-tables.xlsx"},
+            {"attachment_type": "file", "filename": "prc-pfa-mar13-mar24-tables.ods", "title": "PFA open data table",
+             "url": f"{server.url}/media/66a2/prc-pfa-mar13-mar24-tables.ods"}]}}).encode(), "application/json")
+    server.files["/media/66a1/prc-csp-mar13-mar24-tables.xlsx"] = Served(WORKBOOK)
+    yield server
+    server.close()
+
+
+def test_a_fetched_release_loads_and_the_same_release_again_is_nothing_new(govuk, tmp_path, monkeypatch):
+    monkeypatch.setenv("CSP_GOVUK_BASE_URL", govuk.url)
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    ingest_reference(source=SAMPLE_REFERENCE, **where)
+    first = ingest_ho_csp(fetch_release=True, **where)
+    assert first["totals"]["rows_curated"] > 0 and not first["failed"]
+    assert (tmp_path / "var" / "downloads" / "ho_csp" / "prc-csp-mar13-mar24-tables.xlsx").read_bytes() == WORKBOOK
+    loads = query(where["warehouse_url"], "select count(*) from etl_load_log where feed = 'ho_csp'")
+    state = ingest_ho_csp(fetch_release=True, return_state=True, **where)
+    assert state.is_completed()
+    again = state.result()
+    assert again["status"] == "nothing new" and "prc-csp-mar13-mar24-tables.xlsx already loaded" in again["releases"][0]
+    assert query(where["warehouse_url"], "select count(*) from etl_load_log where feed = 'ho_csp'") == loads
+    assert "If-None-Match" in govuk.requests_for("/media/66a1/prc-csp-mar13-mar24-tables.xlsx")[1]
+
+
+def test_the_police_uk_archive_task_does_not_retry_on_top_of_the_client():
+    assert fetch_archive.retries == 0
+
+
+def test_a_failing_archive_server_is_asked_exactly_http_retries_plus_one_times(tmp_path, monkeypatch):
+    server = FileServer()
+    server.files["/data/archive/2020-03.zip"] = Served(b"", status=503)
+    monkeypatch.setenv("CSP_POLICE_UK_BASE_URL", server.url)
+    monkeypatch.setenv("CSP_HTTP_RETRIES", "2")
+    try:
+        with pytest.raises(FeedFailed, match="gave up after 3 attempts"):
+            ingest_police_uk(fetch_month="2020-03", workdir=str(tmp_path / "var"),
+                             warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+        assert len(server.requests_for("/data/archive/2020-03.zip")) == 3
+    finally:
+        server.close()
