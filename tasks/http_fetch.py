@@ -138,7 +138,11 @@ class HttpFetcher:
                     part.unlink(missing_ok=True)
                     raise Retryable(f"{url}: the server refused to resume (HTTP 416); starting again")
                 check_status(response, url)
-                start, total = body_span(response, offset)
+                try:
+                    start, total = body_span(response, offset)
+                except Retryable:  # a range that does not continue the .part: start again
+                    part.unlink(missing_ok=True)
+                    raise
                 if start == 0:
                     self._remember_part(url, validators_of(response))
                 write_body(response, part, start)

@@ -20,6 +20,7 @@ class Served:
     ranges: bool = True  # honour Range (206); False answers 200 with the whole body, as some servers do
     cut_after: list[int] = field(default_factory=list)  # per request, in turn: send this many bytes then drop
     status: int | None = None  # answer this status always (404, 500...)
+    bad_ranges: int = 0  # this many ranged requests answered 206 from byte 0, not where asked (a broken cache)
 
     @property
     def etag(self) -> str:
@@ -57,6 +58,9 @@ class FileServer:
                 if_range = self.headers.get("If-Range")
                 if wanted and served.ranges and if_range in (None, served.etag, last_modified):
                     start = int(wanted.removeprefix("bytes=").split("-")[0])
+                    if served.bad_ranges:
+                        served.bad_ranges -= 1
+                        start = 0
                     if start >= len(body):
                         self.send_response(416)
                         self.send_header("Content-Length", "0")

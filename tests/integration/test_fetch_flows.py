@@ -70,3 +70,39 @@ def test_a_failing_archive_server_is_asked_exactly_http_retries_plus_one_times(t
         assert len(server.requests_for("/data/archive/2020-03.zip")) == 3
     finally:
         server.close()
+
+
+ONS_PAGE = "/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/lowersuperoutputareamidyearpopulationestimates"
+POPULATION_FILE = "/file?uri=/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/" \
+                  "lowersuperoutputareamidyearpopulationestimates/mid2014tomid2020/lancashire_lsoa_population_2014_2020.csv"
+
+
+def test_reference_fetches_the_ons_lookups_and_population_then_finds_nothing_new(tmp_path, monkeypatch):
+    server = FileServer()
+    reference = SAMPLE / "reference"
+    for name in ("LSOA11_WD19_LAD19_EW_LU_lancashire.csv", "LAD19_CSP19_PFA19_EW_LU.csv"):
+        server.files[f"/datasets/{name}"] = Served((reference / name).read_bytes(), "text/csv")
+    # an ONS dataset page (current edition first, a previous one after), as www.ons.gov.uk lays it out
+    server.files[ONS_PAGE] = Served(f"""<html><body><h1>LSOA population estimates</h1>
+        <a href="{POPULATION_FILE}">csv (130 kB)</a>
+        <h2>Previous versions</h2><a href="/file?uri=/x/mid2019/old_lsoa_population.csv">csv</a></body></html>""".encode(),
+        "text/html")
+    server.files[POPULATION_FILE] = Served((reference / "lancashire_population_2014_2020.csv").read_bytes(), "text/csv")
+    monkeypatch.setenv("CSP_ONS_BASE_URL", server.url)
+    monkeypatch.setenv("CSP_ONS_LOOKUP_URLS", json.dumps([server.url + "/datasets/LSOA11_WD19_LAD19_EW_LU_lancashire.csv",
+                                                          server.url + "/datasets/LAD19_CSP19_PFA19_EW_LU.csv"]))
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        first = ingest_reference(fetch_release=True, **where)
+        assert not first["failed"]
+        assert query(where["warehouse_url"], "select count(*) from dim_geography") == [(941,)]
+        downloads = tmp_path / "var" / "downloads" / "reference"
+        fetched = {row["source_name"] for row in first["files"] if row["source_name"].startswith(str(downloads))}
+        assert fetched == {str(downloads / "ons_lookups" / "LSOA11_WD19_LAD19_EW_LU_lancashire.csv"),
+                           str(downloads / "ons_lookups" / "LAD19_CSP19_PFA19_EW_LU.csv"),
+                           str(downloads / "ons_population" / "lancashire_lsoa_population_2014_2020.csv")}
+        again = ingest_reference(fetch_release=True, **where)
+        assert again["status"] == "nothing new" and len(again["releases"]) == 2
+        assert not [h for h, _ in server.hits if "old_lsoa_population" in h]
+    finally:
+        server.close()

@@ -108,6 +108,13 @@ def test_a_server_that_ignores_range_gets_a_full_download(server, tmp_path):
     assert server.requests_for(PATH)[1]["Range"] == "bytes=1000-"
 
 
+def test_a_partial_answer_from_the_wrong_offset_restarts_the_download(server, tmp_path):
+    server.files[PATH] = Served(OVERVIEW, "text/csv", cut_after=[1000], bad_ranges=1)
+    got = fetcher(tmp_path).download(server.url + PATH, tmp_path / "overview.csv")
+    assert got.path.read_bytes() == OVERVIEW  # never the first 1000 bytes twice
+    assert [h.get("Range") for h in server.requests_for(PATH)] == [None, "bytes=1000-", None]
+
+
 def test_a_missing_file_is_a_source_error_naming_the_url_without_retries(server, tmp_path):
     url = server.url + "/media/abc/gone.csv"
     with pytest.raises(SourceError, match=f"{url}: not published \\(HTTP 404\\)"):
