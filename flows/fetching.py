@@ -29,7 +29,7 @@ def fetch_feed_release(feed: str, workdir: str | None, lake_dir: str | None,
     releases = [fetch_publication(settings, name) for name in FEED_PUBLICATIONS[feed]]
     logger = get_run_logger()
     for release in releases:
-        logger.info(release.describe())
+        (logger.warning if release.unopened else logger.info)(release.describe())
     if any(not r.nothing_new for r in releases):
         source = releases[0].source if len(releases) == 1 else str(settings.downloads / feed)
         return source, None

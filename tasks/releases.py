@@ -70,12 +70,20 @@ class ReleaseFetch:
             return str(self.files[0].path)
         return str(self.folder)
 
+    @property
+    def unopened(self) -> list[str]:
+        """Zips the feed will not open: a feed reads a folder's CSV and xlsx files, a zip only when it is the source."""
+        if self.source != str(self.folder):
+            return []
+        return [f.path.name for f in self.files if f.path.suffix.lower() == ".zip"]
+
     def describe(self) -> str:
         """One line for the log and the run's artifact."""
         names = ", ".join(f.path.name for f in self.files)
         if self.nothing_new:
             return f"{self.publication}: nothing new at {self.page} ({names} already loaded)"
-        return f"{self.publication}: new at {self.page}: {', '.join(self.new)}"
+        unopened = f" (not opened by the feed, beside other files: {', '.join(self.unopened)})" if self.unopened else ""
+        return f"{self.publication}: new at {self.page}: {', '.join(self.new)}{unopened}"
 
 
 def publications(settings: Settings) -> dict[str, Publication]:

@@ -195,6 +195,20 @@ def test_a_newer_release_replaces_the_last_ones_files_in_the_folder(moj, tmp_pat
         "PRSQ_geographic_data_tool_apr22-jun22.xlsx", "proven_re-offending_overview_apr22-jun22.csv"]
 
 
+def test_a_zip_beside_other_files_is_named_as_not_opened_by_the_feed(moj, tmp_path):
+    attachments = release_json(moj.url, "6627a")
+    attachments["details"]["attachments"].append({"url": moj.url + "/media/6627a/csv-format-of-data-tools.zip",
+                                                  "title": "CSV format of data tools", "filename": "csv-format-of-data-tools.zip"})
+    moj.files[NEW_RELEASE] = Served(json.dumps(attachments).encode(), "application/json")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("overview.csv", OVERVIEW)
+    moj.files["/media/6627a/csv-format-of-data-tools.zip"] = Served(buf.getvalue())
+    _, release = fetch_moj(moj, tmp_path)
+    assert release.source == str(release.folder) and release.unopened == ["csv-format-of-data-tools.zip"]
+    assert "not opened by the feed, beside other files: csv-format-of-data-tools.zip" in release.describe()
+
+
 def test_a_cut_download_is_resumed_within_the_fetch(moj, tmp_path):
     moj.files["/media/6627a/PRSQ_geographic_data_tool_jan22-mar22.xlsx"] = Served(GEO_TOOL, cut_after=[5000])
     _, release = fetch_moj(moj, tmp_path)
@@ -270,6 +284,7 @@ def test_a_zip_release_is_nothing_new_when_the_members_it_landed_are_unchanged(s
     publication = Publication("moj_reoffending", server.url + "/files.json", settings.moj_reoffending_files)
     first = fetch_release(publication, settings)
     assert first.source.endswith("csv-data-tools.zip")  # one zip: the feed reads the archive itself
+    assert not first.unopened
     landing.land(ZipSource(first.files[0].path).list_files(re.compile(r"\.csv$"))[0],
                  "moj_reoffending", "tables", settings.landing, "run-1")  # only the CSV lands, as the feed would
     server.files["/media/1/csv-data-tools.zip"] = Served(data_tools())  # rebuilt: new zip bytes, same members
