@@ -138,6 +138,8 @@ class HttpFetcher:
                     part.unlink(missing_ok=True)
                     raise Retryable(f"{url}: the server refused to resume (HTTP 416); starting again")
                 check_status(response, url)
+                if response.status_code not in (200, 206):  # a 304 to a request that had no validators, say
+                    raise SourceError(f"{url}: unexpected HTTP {response.status_code}")
                 try:
                     start, total = body_span(response, offset)
                 except Retryable:  # a range that does not continue the .part: start again

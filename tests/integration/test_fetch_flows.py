@@ -52,6 +52,18 @@ def test_a_fetched_release_loads_and_the_same_release_again_is_nothing_new(govuk
     assert again["status"] == "nothing new" and "prc-csp-mar13-mar24-tables.xlsx already loaded" in again["releases"][0]
     assert query(where["warehouse_url"], "select count(*) from etl_load_log where feed = 'ho_csp'") == loads
     assert "If-None-Match" in govuk.requests_for("/media/66a1/prc-csp-mar13-mar24-tables.xlsx")[1]
+    assert "nothing new" in fetch_artifact("ho-csp-fetch", state.state_details.flow_run_id)
+
+
+def fetch_artifact(key: str, flow_run_id) -> str:
+    """The markdown of the run's artifact with that key."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[key]), flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return artifact.data
 
 
 def test_the_police_uk_archive_task_does_not_retry_on_top_of_the_client():
