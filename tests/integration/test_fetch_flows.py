@@ -10,6 +10,7 @@ import json
 import pytest
 
 from flows.ingest_ho_csp import ingest_ho_csp
+from flows.ingest_moj_reoffending import ingest_moj_reoffending
 from flows.ingest_police_uk import fetch_archive, ingest_police_uk
 from flows.ingest_reference import ingest_reference
 from tasks.report import FeedFailed
@@ -116,5 +117,39 @@ def test_reference_fetches_the_ons_lookups_and_population_then_finds_nothing_new
         again = ingest_reference(fetch_release=True, **where)
         assert again["status"] == "nothing new" and len(again["releases"]) == 2
         assert not [h for h, _ in server.hits if "old_lsoa_population" in h]
+    finally:
+        server.close()
+
+
+MOJ_COLLECTION = "/api/content/government/collections/proven-reoffending-statistics"
+MOJ_RELEASE = "/api/content/government/statistics/proven-reoffending-statistics-january-to-march-2020"
+
+
+def test_moj_fetches_the_newest_release_and_a_revised_file_loads_again(tmp_path, monkeypatch):
+    server = FileServer()
+    moj = SAMPLE / "moj_reoffending"
+    server.files[MOJ_COLLECTION] = Served(json.dumps({"document_type": "document_collection", "links": {"documents": [
+        {"api_url": server.url + MOJ_RELEASE, "title": "Proven reoffending statistics: January to March 2020",
+         "public_updated_at": "2022-04-28T09:30:00.000+01:00"}]}}).encode(), "application/json")
+    server.files[MOJ_RELEASE] = Served(json.dumps({"details": {"attachments": [
+        {"url": f"{server.url}/media/1/{name}", "filename": name, "title": title} for name, title in [
+            ("proven_re-offending_overview_apr18-mar19.csv", "Overview data"),
+            ("reoffending_geographic_tool.xlsx", "Proven reoffending geographical data tool"),
+            ("proven_reoffending_bulletin.pdf", "Bulletin")]]}}).encode(), "application/json")
+    overview = (moj / "proven_re-offending_overview_apr18-mar19_GENERATED.csv").read_bytes()
+    server.files["/media/1/proven_re-offending_overview_apr18-mar19.csv"] = Served(overview, "text/csv")
+    server.files["/media/1/reoffending_geographic_tool.xlsx"] = Served((moj / "reoffending_geographic_tool_GENERATED.xlsx").read_bytes())
+    monkeypatch.setenv("CSP_GOVUK_BASE_URL", server.url)
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        ingest_reference(source=SAMPLE_REFERENCE, **where)
+        first = ingest_moj_reoffending(fetch_release=True, **where)
+        assert not first["failed"] and len(first["files"]) == 2 and first["totals"]["rows_curated"] > 0
+        assert ingest_moj_reoffending(fetch_release=True, **where)["status"] == "nothing new"
+        # the overview republished with CRLF line ends: new bytes, so the release loads again
+        server.files["/media/1/proven_re-offending_overview_apr18-mar19.csv"] = Served(overview.replace(b"\n", b"\r\n"), "text/csv")
+        third = ingest_moj_reoffending(fetch_release=True, **where)
+        assert "status" not in third and not third["failed"]
+        assert not [h for h, _ in server.hits if h.endswith(".pdf")]
     finally:
         server.close()
