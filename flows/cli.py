@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tasks.registry import BY_COMMAND, FEEDS
+from tasks.releases import FEED_PUBLICATIONS
 
 
 def _common() -> argparse.ArgumentParser:
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
                                     "data.police.uk first")
             command.add_argument("--incremental", action="store_true",
                                  help="process only files new or changed since their month's last load (by content hash)")
+        elif feed.key in FEED_PUBLICATIONS:  # a public release: saved by hand, or fetched from gov.uk / ONS
+            from_where = command.add_mutually_exclusive_group(required=True)
+            from_where.add_argument("--source", help=feed.source_help)
+            from_where.add_argument("--fetch", dest="fetch_release", action="store_true",
+                                    help="download the newest published release first (nothing new: nothing loaded)")
         else:
             command.add_argument("--source", required=True, help=feed.source_help)
         if feed.by_force:
@@ -98,7 +104,7 @@ def _run(args) -> object:
     if args.command == "ingest":
         feed = BY_COMMAND[args.feed]
         flow = feed.load_flow()
-        options = {name: getattr(args, name) for name in ("force", "months", "fetch_month", "incremental") if hasattr(args, name)}
+        options = {name: getattr(args, name) for name in ("force", "months", "fetch_month", "incremental", "fetch_release") if hasattr(args, name)}
         if feed.key == "police_uk":  # the national-scale feed: its task runner is a setting
             from flows.runners import with_task_runner
             from tasks.settings import get_settings
