@@ -15,7 +15,7 @@ from tasks.settings import Settings
 from tasks.sources import SourceFile
 from warehouse.comments import set_comments
 from warehouse.engine import ensure_schema, open_engine
-from warehouse.marts import build_marts
+from warehouse.marts import MartBuild, build_marts
 
 IO_RETRIES = dict(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
 
@@ -81,7 +81,7 @@ def log_rejection(settings: Settings, outcome: FileOutcome, status: str = "rejec
 
 
 @task(name="build-marts", task_run_name="build-marts for {feeds}", **IO_RETRIES)
-def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[str]:
+def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> MartBuild:
     """Rebuild the marts the feeds change (all of them when feeds is None); a mart kept as it was,
     because a view reads what changed in it, is a warning, not a failure."""
     from prefect import get_run_logger
@@ -89,4 +89,4 @@ def rebuild_marts(settings: Settings, feeds: list[str] | None = None) -> list[st
     build = build_marts(open_engine(settings.warehouse), feeds, settings.analyst_role)
     for conflict in build.conflicts:
         get_run_logger().warning("marts: %s", conflict)
-    return build.built
+    return build
