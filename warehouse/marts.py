@@ -154,23 +154,26 @@ def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str 
     from warehouse.comments import set_comments
     from warehouse.finishing import finish_mart
     from warehouse.roles import grant_analyst_reads
-    from warehouse.swap import aside, declare_grain, drop_staged, staged, swap_in, unbound_views
+    from warehouse.swap import aside, builds_one_at_a_time, declare_grain, drop_staged, staged, swap_in, unbound_views
 
     marts = discover_marts()
     names = build_order(marts, feeds)
-    with engine.begin() as conn:
-        drop_staged(conn)
-        for name in names:
-            mart, table = marts[name], staged(name)
-            conn.execute(sa.text(f"create table {table} as\n{aside(mart.select(), names)}"))
-            finish_mart(conn, name, mart.grain, table)
-            check_grain(conn, mart, table)
-            declare_grain(conn, table, mart.grain)
-    with engine.begin() as conn:
-        if not is_duckdb(conn):
-            conn.execute(sa.text(f"set local lock_timeout = '{LOCK_WAIT}'"))
-        conflicts = [said for name in names if (said := swap_in(conn, name, marts[name].grain))]
-        set_comments(conn, names)
-        grant_analyst_reads(conn, analyst)
+    # one connection for both transactions, holding the build lock: a second build (another feed's
+    # run) waits, rather than dropping or swapping this one's tables aside
+    with engine.connect() as conn, builds_one_at_a_time(conn):
+        with conn.begin():
+            drop_staged(conn)
+            for name in names:
+                mart, table = marts[name], staged(name)
+                conn.execute(sa.text(f"create table {table} as\n{aside(mart.select(), names)}"))
+                finish_mart(conn, name, mart.grain, table)
+                check_grain(conn, mart, table)
+                declare_grain(conn, table, mart.grain)
+        with conn.begin():
+            if not is_duckdb(conn):
+                conn.execute(sa.text(f"set local lock_timeout = '{LOCK_WAIT}'"))
+            conflicts = [said for name in names if (said := swap_in(conn, name, marts[name].grain))]
+            set_comments(conn, names)
+            grant_analyst_reads(conn, analyst)
     built = [name for name in names if not any(c.startswith(f"{name} ") for c in conflicts)]
     return MartBuild(built, conflicts + unbound_views(engine, names))

@@ -11,6 +11,7 @@ by name, views (bound by name) follow it, and a view that no longer binds is rep
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import sqlalchemy as sa
@@ -34,6 +35,24 @@ def aside(sql: str, building: list[str]) -> str:
         return sql
     names = "|".join(sorted(building, key=len, reverse=True))
     return re.sub(rf"\b(from|join)(\s+)({names})\b", rf"\1\2\3{STAGED}", sql, flags=re.I)
+
+
+@contextlib.contextmanager
+def builds_one_at_a_time(conn: sa.Connection):
+    """PostgreSQL: hold the schema's mart-build lock (a session advisory lock) for the block. DuckDB
+    needs none: the open connection holds the file."""
+    if is_duckdb(conn):
+        yield
+        return
+    conn.execute(sa.text("select pg_advisory_lock(hashtext(current_schema() || :what))"), {"what": "/csp-pipeline marts"})
+    conn.commit()  # the lock is the session's: it outlives this transaction, which would only hold a snapshot
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        conn.execute(sa.text("select pg_advisory_unlock_all()"))
+        conn.commit()
 
 
 def drop_staged(conn: sa.Connection) -> None:
@@ -87,10 +106,16 @@ def declare_grain(conn: sa.Connection, table: str, grain: tuple[str, ...]) -> bo
     held, distinct, null = conn.execute(sa.text(
         f"select (select count(*) from {table}), (select count(*) from (select distinct {cols} from {table}) k), "
         f"(select count(*) from {table} where {nulls})")).one()
-    if null or held != distinct:
+    if not held or null or held != distinct:  # an empty build shows nothing of where nulls go
         return False
     conn.execute(sa.text(f"alter table {table} add primary key ({cols})"))
     return True
+
+
+def not_null(conn: sa.Connection, table: str) -> set[str]:
+    """PostgreSQL: the table's columns declared NOT NULL."""
+    return set(conn.execute(sa.text("select attname from pg_attribute where attrelid = to_regclass(:t) and attnum > 0 "
+                                     "and not attisdropped and attnotnull"), {"t": table}).scalars())
 
 
 def dependent_views(conn: sa.Connection, table: str) -> list[str]:
@@ -137,6 +162,8 @@ def reshape(conn: sa.Connection, name: str, live: dict[str, str], new: dict[str,
     key, wanted = primary_key(conn, name), primary_key(conn, staged(name))
     if key != wanted and key:
         changes.insert(0, f"drop constraint {key_constraint(conn, name)}")
+    # a column that was in the key is NOT NULL, and stays so when the key goes: free it as the build is
+    changes += [f"alter column {c} drop not null" for c in not_null(conn, name) - not_null(conn, staged(name)) if c in new]
     if changes:
         conn.execute(sa.text(f"alter table {name} {', '.join(changes)}"))
     if key != wanted and wanted:
