@@ -170,13 +170,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "roles":
         return setup_roles(args)
     from flows.demo import print_failure, print_summary
+    from flows.temporary_server import prefect_api
 
     log_path = _log_to_file(args)
-    try:
-        result = _run(args)
-    except Exception as exc:  # the flow already logged the detail; say what failed and exit non-zero
-        print_failure(exc, log_path)
-        return 1
+    with prefect_api():  # without PREFECT_API_URL, a temporary server that dies with this process, even on kill -9
+        try:
+            result = _run(args)
+        except Exception as exc:  # the flow already logged the detail; say what failed and exit non-zero
+            print_failure(exc, log_path)
+            return 1
     print_summary(args.command, result, _where(args), log_path)
     return 0
 
