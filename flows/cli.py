@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
+    ops = sub.add_parser("ops", help="set up the Prefect server (PREFECT_API_URL) for operations").add_subparsers(
+        dest="ops_command", required=True)
+    apply = ops.add_parser("apply", parents=[common], help="create or update the alerts, follow-on runs and the "
+                           "warehouse-writes limit of ops/operations.yaml (after `prefect deploy --all`; idempotent)")
+    apply.add_argument("--webhook-url", help="where alerts are posted (default: the environment variable the file names, "
+                       "CSP_ALERT_WEBHOOK_URL)")
     return parser
 
 
@@ -159,6 +165,20 @@ def setup_roles(args) -> int:
     return 0
 
 
+def apply_operations(args) -> int:
+    """ops apply: the operations file onto the Prefect server; exit 1, saying why, when it cannot."""
+    from flows.ops import OpsError, apply
+    from tasks.settings import get_settings
+
+    try:
+        done = apply(get_settings(**_where(args)), args.webhook_url)
+    except OpsError as exc:
+        print(f"ops apply: {exc}")
+        return 1
+    print("\n".join(done))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command, print its outcome, exit 1 when any feed failed."""
     args = build_parser().parse_args(argv)
@@ -169,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         return write_docs(args)
     if args.command == "roles":
         return setup_roles(args)
+    if args.command == "ops":
+        return apply_operations(args)
     from flows.demo import print_failure, print_summary
     from flows.temporary_server import prefect_api
 

@@ -34,6 +34,14 @@ class Settings(BaseSettings):
         default=None, description="the Chromium (or Chrome) that prints the evidence pack's PDFs; found on PATH when unset")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="HMAC key for survey member pseudonyms; a key file in the workdir when unset")
+    write_limit: str = Field(
+        default="csp-warehouse-writes", description="the Prefect global concurrency limit every flow that writes the "
+        "warehouse holds a slot of (flows/limits.py); empty for none")
+    write_limit_strict: bool = Field(
+        default=False, description="fail a run when the write limit does not exist on the Prefect server, rather than "
+        "write without it")
+    write_slots: int = Field(
+        default=4, description="slots `ops apply` gives the write limit on PostgreSQL (DuckDB always has one writer)")
 
     @property
     def lake(self) -> Path:
