@@ -101,11 +101,6 @@ def _run(args) -> object:
         feed = BY_COMMAND[args.feed]
         flow = feed.load_flow()
         options = {name: getattr(args, name) for name in ("force", "months", "fetch_month", "incremental") if hasattr(args, name)}
-        if feed.key == "police_uk":  # the national-scale feed: its task runner is a setting
-            from flows.runners import with_task_runner
-            from tasks.settings import get_settings
-
-            flow = with_task_runner(flow, get_settings(**_where(args)).task_runner)
         return flow(source=args.source, **options, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow

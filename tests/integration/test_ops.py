@@ -74,6 +74,8 @@ def test_ops_apply_twice_leaves_one_of_each_on_the_server(applied, webhook):
             limit = client.read_global_concurrency_limit_by_name("csp-warehouse-writes")
             marts = client.read_deployment_by_name("build_marts/build-marts-on-demand")
             report = client.read_deployment_by_name("build_report/report-on-demand")
+            monthly = client.read_deployment_by_name("ingest_police_uk/police-uk-monthly")
+            itk = client.read_deployment_by_name("ingest_itk/itk-survey-on-demand")
         block = CustomWebhookNotificationBlock.load("csp-pipeline-alerts")
     assert sorted(a.name for a in automations) == sorted(AUTOMATIONS)  # the second apply added none
     by_name = {a.name: a for a in automations}
@@ -87,6 +89,9 @@ def test_ops_apply_twice_leaves_one_of_each_on_the_server(applied, webhook):
     assert after_feed.actions[0].deployment_id == marts.id
     assert by_name["csp-pipeline-report-after-marts"].actions[0].deployment_id == report.id
     assert limit.limit == 1 and limit.active  # the DuckDB default: one writer
+    # deployments carry their environment: the task runner, and the names (not values) of the secret blocks
+    assert monthly.job_variables["env"] == {"CSP_WAREHOUSE_URL_SECRET": "csp-warehouse-url", "CSP_TASK_RUNNER": "threads"}
+    assert itk.job_variables["env"] == {"CSP_WAREHOUSE_URL_SECRET": "csp-warehouse-url", "CSP_PSEUDONYM_KEY_SECRET": "csp-pseudonym-key"}
 
 
 def flow_runs_of(api: str, deployment: str) -> list:
