@@ -1,6 +1,7 @@
 """Operations as code: `csp-pipeline ops apply` puts ops/operations.yaml's webhook alert, follow-on
 runs and warehouse-writes limit on a real Prefect server, idempotently; a failing deployment run
-posts the alert to a webhook, a completed feed run starts the marts rebuild; and every flow that
+posts the alert to a webhook, a completed feed run (its warehouse URL from the Secret block its
+deployment names) starts the marts rebuild; and every flow that
 writes the warehouse waits for a slot of the write limit."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from flows.ops import deployment_names
-from tests.conftest import SAMPLE_REFERENCE, run_cli, start_prefect_server, wait_for_prefect
+from tests.conftest import SAMPLE_REFERENCE, query, run_cli, start_prefect_server, wait_for_prefect
 from tests.integration.test_operations import deploy_all, run_deployments
 
 AUTOMATIONS = ["csp-pipeline-run-failed", "csp-pipeline-marts-after-feed", "csp-pipeline-report-after-marts"]
@@ -117,17 +118,24 @@ def wait_for(condition, seconds: float, what: str):
 
 @pytest.mark.server
 def test_a_failed_run_posts_the_alert_and_a_completed_feed_starts_the_marts(tmp_path, applied, webhook):
+    from prefect.blocks.system import Secret
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     api, env, prefect, outputs = applied
     assert outputs[-1].returncode == 0
     url, bodies = webhook
-    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    warehouse = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=warehouse)
     assert flow_runs_of(api, "build_marts/build-marts-on-demand") == []
+    with temporary_settings(updates={PREFECT_API_URL: api}):  # the block prefect.yaml's job_variables name
+        Secret(value=warehouse).save("csp-warehouse-url", overwrite=True)
     done = run_deployments((api, env, prefect), tmp_path, {
         "ingest_itk/itk-survey-on-demand": {"source": None, **where},          # fails: no source
-        "ingest_reference/reference-on-demand": {"source": SAMPLE_REFERENCE, **where}})
+        "ingest_reference/reference-on-demand": {"source": SAMPLE_REFERENCE, "workdir": where["workdir"]}})
     failed, _ = done["ingest_itk/itk-survey-on-demand"]
     completed, _ = done["ingest_reference/reference-on-demand"]
     assert failed.is_failed() and completed.is_completed(), (failed, completed, done["worker"])
+    assert query(warehouse, "select count(*) from dim_geography") == [(941,)]  # the warehouse the Secret block named
     alert = wait_for(lambda: [b for b in bodies if "itk-survey-on-demand" in b["subject"]], 90, "the failure's webhook post")
     assert alert[0]["subject"] == "csp-pipeline: itk-survey-on-demand Failed"
     assert "set the `source` parameter" in alert[0]["text"]
