@@ -190,12 +190,12 @@ def main(argv: list[str] | None = None) -> int:
     from flows.temporary_server import prefect_api
 
     log_path = _log_to_file(args)
-    with prefect_api():  # without PREFECT_API_URL, a temporary server that dies with this process, even on kill -9
-        try:
+    try:
+        with prefect_api():  # without PREFECT_API_URL, a temporary server that dies with this process, even on kill -9
             result = _run(args)
-        except Exception as exc:  # the flow already logged the detail; say what failed and exit non-zero
-            print_failure(exc, log_path)
-            return 1
+    except Exception as exc:  # the flow already logged the detail; say what failed and exit non-zero
+        print_failure(exc, log_path)
+        return 1
     print_summary(args.command, result, _where(args), log_path)
     return 0
 

@@ -1,5 +1,6 @@
-"""kill -9 of the command mid-run, with no PREFECT_API_URL: the temporary Prefect server it started
-dies with it, rather than being left running (as Prefect's own temporary server was)."""
+"""The command's temporary Prefect server (no PREFECT_API_URL): killed with kill -9 mid-run, the command
+takes the server with it, rather than leaving it running (as Prefect's own temporary server was); ending
+normally, it stops the server after the run's logs have reached it."""
 
 from __future__ import annotations
 
@@ -70,4 +71,18 @@ def test_a_killed_command_leaves_no_prefect_server_running(tmp_path):
     finally:
         command.kill()
         for pid in servers_of(home):  # only what this test started: servers with its own PREFECT_HOME
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_command_that_ends_stops_its_server_and_says_done(tmp_path):
+    home = tmp_path / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(home)}
+    done = subprocess.run([CLI, "build-marts", "--workdir", str(tmp_path / "var")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    try:
+        assert done.returncode == 0 and "Done." in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+        assert "Error logging to API" not in done.stderr  # its logs reached the server before it stopped
+        assert servers_of(home) == {}
+    finally:
+        for pid in servers_of(home):
             os.kill(pid, signal.SIGKILL)
