@@ -43,3 +43,13 @@ def test_apply_needs_an_api_and_a_webhook_url(monkeypatch):
     with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}), \
             pytest.raises(OpsError, match="set CSP_ALERT_WEBHOOK_URL or pass --webhook-url"):
         apply(Settings())  # refused before anything reaches the (absent) server
+
+
+def test_the_write_limit_has_one_slot_on_duckdb_and_the_setting_on_postgresql(monkeypatch):
+    from flows.ops import write_slots
+
+    assert write_slots(Settings(warehouse_url="duckdb:///w.duckdb")) == 1
+    assert write_slots(Settings(warehouse_url="postgresql+psycopg://loader@db/warehouse")) == 4
+    monkeypatch.setenv("CSP_WRITE_SLOTS", "6")
+    assert write_slots(Settings(warehouse_url="postgresql+psycopg://loader@db/warehouse")) == 6
+    assert write_slots(Settings(warehouse_url="duckdb:///w.duckdb")) == 1  # DuckDB's single writer, whatever the setting
