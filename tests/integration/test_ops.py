@@ -133,9 +133,10 @@ def test_a_failed_run_posts_the_alert_and_a_completed_feed_starts_the_marts(tmp_
         "ingest_itk/itk-survey-on-demand": {"source": None, **where},          # fails: no source
         "ingest_reference/reference-on-demand": {"source": SAMPLE_REFERENCE, "workdir": where["workdir"]}})
     failed, _ = done["ingest_itk/itk-survey-on-demand"]
-    completed, _ = done["ingest_reference/reference-on-demand"]
+    completed, artifacts = done["ingest_reference/reference-on-demand"]
     assert failed.is_failed() and completed.is_completed(), (failed, completed, done["worker"])
     assert query(warehouse, "select count(*) from dim_geography") == [(941,)]  # the warehouse the Secret block named
+    assert artifacts["reference-progress"].type == "progress" and artifacts["reference-progress"].data == 100
     alert = wait_for(lambda: [b for b in bodies if "itk-survey-on-demand" in b["subject"]], 90, "the failure's webhook post")
     assert alert[0]["subject"] == "csp-pipeline: itk-survey-on-demand Failed"
     assert "set the `source` parameter" in alert[0]["text"]
