@@ -23,7 +23,7 @@ from prefect import get_run_logger, task
 
 from flows.common import finish, finish_feed, settings_for, start_feed_run
 from flows.limits import warehouse_writes
-from flows.runners import spreads_work
+from flows.runners import spreads_work, task_runner_name
 from tasks import landing, stages
 from tasks.errors import FileRejected, SourceError
 from tasks.feed import LOAD_ID, Context, FeedContract, Part, Target, Unit, load_id
@@ -86,7 +86,7 @@ def load_feed(contract: FeedContract, source: str | Callable[[Settings], str], p
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
         return finish(report, settings, source=None if callable(source) else str(source))
-    get_run_logger().info("%s: %d file(s) in %s", contract.name, len(units), source)
+    get_run_logger().info("%s: %d file(s) in %s, prepared on the %s", contract.name, len(units), source, task_runner_name())
     load_units(contract, units, extras, settings, run, report, incremental)
     return finish_feed(report, settings, rebuild_marts)
 

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from flows.ops import deployment_names
-from tests.conftest import SAMPLE_REFERENCE, query, run_cli, start_prefect_server, wait_for_prefect
+from tests.conftest import SAMPLE_REFERENCE, SAMPLE_ZIP, query, run_cli, start_prefect_server, wait_for_prefect
 from tests.integration.test_operations import deploy_all, run_deployments
 
 AUTOMATIONS = ["csp-pipeline-run-failed", "csp-pipeline-marts-after-feed", "csp-pipeline-report-after-marts"]
@@ -181,3 +181,32 @@ def test_a_missing_write_limit_fails_the_run_only_when_strict(prefect_api, tmp_p
     assert not (tmp_path / "w.duckdb").exists()
     monkeypatch.delenv("CSP_WRITE_LIMIT_STRICT")
     assert len(build_marts_flow(**where)) > 10  # not strict: it writes without the limit, saying so in its log
+
+
+@pytest.mark.server
+def test_a_deployment_run_takes_its_task_runner_from_its_job_variables(tmp_path, applied):
+    """police-uk-monthly run by a process worker with CSP_TASK_RUNNER=dask in the run's job variables (as
+    prefect.yaml sets them per deployment) prepares its files on Dask."""
+    import subprocess
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.ingest_reference import ingest_reference
+
+    api, env, prefect, _ = applied
+    where = dict(workdir=str(tmp_path / "var"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        ingest_reference(source=SAMPLE_REFERENCE, **where)  # the geography police.uk rows are placed in
+        deployment = client.read_deployment_by_name("ingest_police_uk/police-uk-monthly")
+        run = client.create_flow_run_from_deployment(
+            deployment.id, parameters={"source": str(SAMPLE_ZIP), "months": "2020-01", "fetch_month": None, **where},
+            job_variables={"env": {"CSP_TASK_RUNNER": "dask", "PREFECT_LOGGING_LEVEL": "INFO"}})
+        worker = subprocess.run([*prefect, "worker", "start", "--pool", "csp-process", "--run-once"], env=env,
+                                cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        state = client.read_flow_run(run.id).state
+        logs = [log.message for log in client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
+    assert state.is_completed(), (state, worker.stdout[-3000:], worker.stderr[-3000:])
+    assert any("prepared on the DaskTaskRunner" in line for line in logs), logs
+    assert query(where["warehouse_url"], "select count(*) from fact_street_crime") == [(16153,)]
