@@ -153,7 +153,7 @@ def analysts_queries(url: str, label: str) -> dict:
 
     engine = open_engine(url)
     start = time.perf_counter()
-    marts = build_marts(engine)
+    marts = build_marts(engine).built
     built = time.perf_counter() - start
     start = time.perf_counter()
     with engine.connect() as conn:

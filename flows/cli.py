@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tasks.registry import BY_COMMAND, FEEDS
+from tasks.releases import FEED_PUBLICATIONS
 
 
 def _common() -> argparse.ArgumentParser:
@@ -39,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
                                     "data.police.uk first")
             command.add_argument("--incremental", action="store_true",
                                  help="process only files new or changed since their month's last load (by content hash)")
+        elif feed.key in FEED_PUBLICATIONS:  # a public release: saved by hand, or fetched from gov.uk / ONS
+            from_where = command.add_mutually_exclusive_group(required=True)
+            from_where.add_argument("--source", help=feed.source_help)
+            from_where.add_argument("--fetch", dest="fetch_release", action="store_true",
+                                    help="download the newest published release first (nothing new: nothing loaded)")
         else:
             command.add_argument("--source", required=True, help=feed.source_help)
         if feed.by_force:
@@ -72,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "warehouse-writes limit of ops/operations.yaml (after `prefect deploy --all`; idempotent)")
     apply.add_argument("--webhook-url", help="where alerts are posted (default: the environment variable the file names, "
                        "CSP_ALERT_WEBHOOK_URL)")
+    gx = sub.add_parser("gx", parents=[common], help="the Great Expectations project (gx/): definitions, stored results, Data Docs")
+    gx.add_argument("action", choices=["sync", "history", "docs"], help="sync: a validation definition and checkpoint "
+                    "for every suite of expectations/; history SUITE: its stored results; docs: build Data Docs of them")
+    gx.add_argument("suite", nargs="?", help="for history: a suite, as <dataset>.<stage> (police_uk_street.raw)")
     return parser
 
 
@@ -100,7 +110,7 @@ def _run(args) -> object:
     if args.command == "ingest":
         feed = BY_COMMAND[args.feed]
         flow = feed.load_flow()
-        options = {name: getattr(args, name) for name in ("force", "months", "fetch_month", "incremental") if hasattr(args, name)}
+        options = {name: getattr(args, name) for name in ("force", "months", "fetch_month", "incremental", "fetch_release") if hasattr(args, name)}
         return flow(source=args.source, **options, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow
@@ -174,6 +184,29 @@ def apply_operations(args) -> int:
     return 0
 
 
+def great_expectations(args) -> int:
+    """The gx/ project: sync its definitions, or show the results the runs stored (no Prefect run)."""
+    from tasks import gx_project
+    from tasks.settings import get_settings
+
+    results = get_settings(**_where(args)).gx_results
+    if args.action == "sync":
+        done = gx_project.sync_project()
+        print("\n".join(done) or "gx/ already holds a validation definition and a checkpoint for every suite")
+    elif args.action == "history":
+        if args.suite not in gx_project.suite_names():
+            print(f"no suite {args.suite!r}; suites: {', '.join(gx_project.suite_names())}")
+            return 1
+        for row in gx_project.history(results, args.suite):
+            failed = ", ".join(f"{n} {severity}" for severity, n in sorted(row["failed"].items()))
+            print(f"{row['time']}  run {row['run_id']}  {'passed' if row['success'] else 'failed: ' + failed}  {row['batch']}")
+    else:
+        context = gx_project.open_project(results)
+        context.build_data_docs()
+        print(f"Data Docs: {(results.parent / 'data_docs' / 'index.html').resolve()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command, print its outcome, exit 1 when any feed failed."""
     args = build_parser().parse_args(argv)
@@ -186,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         return setup_roles(args)
     if args.command == "ops":
         return apply_operations(args)
+    if args.command == "gx":
+        return great_expectations(args)
     from flows.demo import print_failure, print_summary
     from flows.temporary_server import prefect_api
 

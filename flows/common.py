@@ -50,7 +50,9 @@ def finish_feed(report: FeedReport, settings: Settings, rebuild_marts: bool) -> 
     from tasks import stages
 
     if rebuild_marts and any(f.status == "loaded" for f in report.files):
-        report.marts_built = stages.rebuild_marts(settings, [report.feed])
+        build = stages.rebuild_marts(settings, [report.feed])
+        report.marts_built = build.built
+        report.notes += [f"mart not replaced: {conflict}" for conflict in build.conflicts]
     return finish(report, settings)
 
 

@@ -9,14 +9,16 @@ from flows.runner import run_feed
 from flows.runners import with_task_runner
 from tasks.police_uk.feed import STREET
 from tasks.police_uk.fetch import PoliceUkClient
-from tasks.runs import retry_on_io
 from tasks.settings import Settings, get_settings
 
 
-@task(name="fetch-archive", task_run_name="fetch the police.uk archive {month}", retries=1, retry_delay_seconds=30, retry_condition_fn=retry_on_io)
+# No Prefect retries: the HTTP client retries (settings.http_retries) and is the only layer, so a
+# failing server is asked http_retries + 1 times, not (http_retries + 1) x (task retries + 1).
+@task(name="fetch-archive", task_run_name="fetch the police.uk archive {month}")
 def fetch_archive(settings: Settings, month: str) -> str:
-    """Download a data.police.uk monthly archive (the client retries inside; one more try here)."""
-    client = PoliceUkClient(settings.police_uk_base_url, settings.http_timeout, settings.http_retries)
+    """Download a data.police.uk monthly archive (conditional and resumable; retried by the client)."""
+    client = PoliceUkClient(settings.police_uk_base_url, settings.http_timeout, settings.http_retries,
+                            manifest=settings.fetched / "police_uk" / "manifest.json")
     return str(client.download_archive(month, settings.downloads / "police_uk"))
 
 

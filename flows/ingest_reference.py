@@ -5,6 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from flows.common import require_source
+from flows.fetching import fetch_feed_release
 from flows.runner import run_feed
 from tasks.reference.feed import REFERENCE
 
@@ -15,6 +16,7 @@ def ingest_reference(
     workdir: str | None = None,
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
+    fetch_release: bool = False,
 ) -> dict:
     """Load reference data: dim_geography, population, police.uk harm weights, threat ranking.
 
@@ -23,6 +25,12 @@ def ingest_reference(
         population by year, police.uk crime-type CSS weights, the threat ranking (required).
         What the source lacks (BCU grouping, force list, population, weights, ranking) comes
         from the configured reference folder.
+    fetch_release: download the ONS lookups (CSP_ONS_LOOKUP_URLS) and the newest LSOA population
+        estimates first (instead of `source`); files already loaded end the run as "nothing new".
     """
-    source = require_source(source, "source", "a folder of the ONS lookup CSVs")
+    if fetch_release:
+        source, nothing_new = fetch_feed_release("reference", workdir, lake_dir, warehouse_url)
+        if nothing_new:
+            return nothing_new
+    source = require_source(source, "source", "a folder of the ONS lookup CSVs (or set `fetch_release`)")
     return run_feed(REFERENCE, source, {}, workdir, lake_dir, warehouse_url)

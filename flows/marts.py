@@ -17,14 +17,15 @@ def build_marts_flow(
     lake_dir: str | None = None,
     warehouse_url: str | None = None,
 ) -> list[str]:
-    """Rebuild marts in dependency order in one transaction.
+    """Rebuild marts in dependency order: built aside, then swapped in by one short transaction (warehouse/swap.py).
 
     feeds: only the marts fed by these feeds (and their dependents); every mart when empty.
     """
     settings = settings_for(workdir, lake_dir, warehouse_url)
     with warehouse_writes(settings):
         stages.prepare_warehouse(settings, numbered=False)  # a mart build loads nothing: no run number
-        built = stages.rebuild_marts(settings, feeds)
-    get_run_logger().info("marts rebuilt: %s", ", ".join(built))
-    create_markdown_artifact(key="marts", markdown="# Marts rebuilt\n\n" + "\n".join(f"- `{m}`" for m in built))
-    return built
+        build = stages.rebuild_marts(settings, feeds)
+    get_run_logger().info("marts rebuilt: %s", ", ".join(build.built))
+    kept = ["", "## Kept as they were (a view reads what changed)", *[f"- {c}" for c in build.conflicts]] if build.conflicts else []
+    create_markdown_artifact(key="marts", markdown="\n".join(["# Marts rebuilt", "", *[f"- `{m}`" for m in build.built], *kept]))
+    return build.built

@@ -24,7 +24,7 @@ from prefect import get_run_logger, task
 from flows.common import finish, finish_feed, settings_for, start_feed_run
 from flows.limits import warehouse_writes
 from flows.runners import spreads_work, task_runner_name
-from tasks import landing, stages
+from tasks import gx_project, landing, stages
 from tasks.errors import FileRejected, SourceError
 from tasks.feed import LOAD_ID, Context, FeedContract, Part, Target, Unit, load_id
 from tasks.load_log import FileOutcome, loaded_hashes
@@ -87,7 +87,8 @@ def load_feed(contract: FeedContract, source: str | Callable[[Settings], str], p
         report.error = str(exc)
         return finish(report, settings, source=None if callable(source) else str(source))
     get_run_logger().info("%s: %d file(s) in %s, prepared on the %s", contract.name, len(units), source, task_runner_name())
-    load_units(contract, units, extras, settings, run, report, incremental)
+    with gx_project.recording(settings.gx_results, run.id):
+        load_units(contract, units, extras, settings, run, report, incremental)
     return finish_feed(report, settings, rebuild_marts)
 
 
@@ -256,6 +257,13 @@ def prepare_batch(contract: FeedContract, units: list[Unit], extras: dict, setti
     lake: each file's parts, prepared. A rejected file is logged (no loads) and leaves earlier loads untouched."""
     if isinstance(extras, SharedOnce):
         extras = extras.value
+    with gx_project.recording(settings.gx_results, run.id):  # here too: on a Dask worker, the run's context is not
+        return checked_batch(contract, units, extras, settings, run, loaded)
+
+
+def checked_batch(contract: FeedContract, units: list[Unit], extras: dict, settings: Settings, run: Run,
+                  loaded: dict | None) -> list[tuple[Unit, list[Prepared]]]:
+    """prepare_batch's work: land and read each file, then its suites, conform and lake writes."""
     done: dict[int, list[Prepared]] = {}
     reads: list[ReadPart] = []
     for unit in units:

@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     police_uk_base_url: str = Field(default="https://data.police.uk", description="data.police.uk root")
     http_timeout: float = Field(default=60.0, description="seconds before a download stalls out")
     http_retries: int = Field(default=3, description="attempts after the first on a failed download")
+    govuk_base_url: str = Field(default="https://www.gov.uk", description="gov.uk root: the MoJ and Home Office publications")
+    ons_base_url: str = Field(default="https://www.ons.gov.uk", description="ONS website root: population estimates")
+    moj_reoffending_files: str = Field(
+        default=r"(?i)csv format of data tools|geographic(al)? data tool|overview",
+        description="regex on a release's attachment links (URL or title): the MoJ files fetched")
+    ho_csp_files: str = Field(default=r"(?i)prc-csp[^/]*\.(xlsx|csv|zip)$",
+                              description="regex on the open data tables' attachment links: the CSP tables fetched")
+    ons_population_files: str = Field(
+        default=r"(?i)/file\?uri=.*lsoa[^/]*\.(csv|xlsx|zip)$",
+        description="regex on the ONS dataset page's links: the newest LSOA population file is fetched")
+    ons_lookup_urls: list[str] = Field(
+        default_factory=list, description="CSV download URLs of the ONS lookups (LSOA->ward->LAD, LAD->CSP->PFA) "
+        "on the Open Geography Portal, fetched as they are")
     analyst_role: str | None = Field(
         default="csp_analyst", description="PostgreSQL role granted reads of facts and marts, when it exists")
     task_runner: str = Field(
@@ -69,6 +82,16 @@ class Settings(BaseSettings):
     def downloads(self) -> Path:
         """Archives fetched over HTTP, before they are landed."""
         return self.workdir / "downloads"
+
+    @property
+    def gx_results(self) -> Path:
+        """Great Expectations validation results of every run (gx/'s results store), Data Docs beside them."""
+        return self.workdir / "gx" / "validations"
+
+    @property
+    def fetched(self) -> Path:
+        """What each public source's fetches got, per URL (ETag, Last-Modified, hash): fetch/<source>/manifest.json."""
+        return self.workdir / "fetch"
 
     @property
     def secrets(self) -> Path:

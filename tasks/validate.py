@@ -33,6 +33,10 @@ import pyarrow as pa
 from tasks.settings import EXPECTATIONS_DIR
 
 LEVELS = ("file", "row", "warning")
+# Each level is GX's own severity of the same meaning, which a suite states beside it: a failure
+# that rejects the file is critical; one that holds rows back leaves a usable batch (warning);
+# one that is only reported is information.
+SEVERITY = {"file": "critical", "row": "warning", "warning": "info"}
 ENGINE = os.environ.get("CSP_GX_ENGINE", "sql")
 PANDAS_ONLY = {"expect_column_values_to_match_strftime_format"}  # GX has no SQL metric for these
 # ... and its SQL engine counts these failing rows without naming them, which quarantine needs
@@ -53,6 +57,7 @@ class SuiteOutcome:
     # For warnings about rows: "rule (where)" -> (row positions, their values), to say which file
     # of a batch each warning belongs to.
     warning_rows: dict[str, tuple[np.ndarray, list]] = field(default_factory=dict)
+    results: list = field(default_factory=list)  # GX's result of each expectation, stored by tasks/gx_project
 
     @property
     def success(self) -> bool:
@@ -73,6 +78,9 @@ def load_suite_spec(dataset: str, stage: str) -> dict:
         meta = exp.setdefault("meta", {})
         if meta.get("level") not in LEVELS:
             raise ValueError(f"{dataset}/{stage}: {exp['type']} needs meta.level in {LEVELS}")
+        if exp.get("severity") != SEVERITY[meta["level"]]:
+            raise ValueError(f"{dataset}/{stage}: {exp['type']} of level {meta['level']} needs severity "
+                             f"{SEVERITY[meta['level']]!r}, GX's name for the same")
         if meta["level"] == "row" and not meta.get("rule"):
             raise ValueError(f"{dataset}/{stage}: row-level {exp['type']} needs meta.rule")
     return spec
@@ -277,8 +285,10 @@ def _validate(run, positions: tuple[int, ...], outcome: SuiteOutcome) -> SuiteOu
     outcome.evaluated += len(quick.results)
     failed = tuple(sorted(r.expectation_config.meta["position"] for r in quick.results if not r.success))
     if not failed:
+        outcome.results += quick.results
         return outcome
     detail = run("COMPLETE", failed)
+    outcome.results += [r for r in quick.results if r.success] + list(detail.results)
     for res in detail.results:
         if res.success:
             continue
@@ -369,9 +379,12 @@ def rule_counts(quarantined: pa.Table) -> dict[str, int]:
 
 def check_or_reject(table: pa.Table, dataset: str, stage: str, parameters: dict, source: str) -> SuiteOutcome:
     """Run a suite whose every file-level failure rejects the file (a curated suite)."""
+    from tasks import gx_project
     from tasks.errors import FileRejected
 
     outcome = validate_table(table, dataset, stage, parameters)
+    gx_project.record(f"{dataset}.{stage}", source, outcome.results, parameters)
+    outcome.results = []  # stored: the outcome travels on without them (from a Dask worker, say)
     if outcome.file_failures:
         raise FileRejected(source, f"{stage} suite failed: " + "; ".join(outcome.file_failures))
     return outcome

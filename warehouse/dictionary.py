@@ -45,13 +45,18 @@ def table_descriptions() -> dict[str, str]:
 
 def describe_warehouse(engine: sa.Engine) -> list[Table]:
     """Every table in the warehouse's schema with its columns and their descriptions (None where missing)."""
+    with engine.connect() as conn:
+        return describe(conn)
+
+
+def describe(conn: sa.Connection) -> list[Table]:
+    """describe_warehouse on an open connection (inside a build's transaction, it sees the build)."""
     words = tomllib.loads(WORDS.read_text(encoding="utf-8"))
     common, per_table = words["columns"], words.get("tables", {})
     tables = table_descriptions()
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "select table_name, column_name, data_type from information_schema.columns "
-            "where table_schema = current_schema() order by table_name, ordinal_position")).all()
+    rows = conn.execute(sa.text(
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = current_schema() order by table_name, ordinal_position")).all()
     out: dict[str, Table] = {}
     for table, column, dtype in rows:
         entry = out.setdefault(table, Table(table, tables.get(table)))

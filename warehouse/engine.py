@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
 DDL_DIR = Path(__file__).parent / "ddl"
+# Keys declared after the DDL, so a warehouse made before them gets them too (marts: their grain).
+DIMENSION_KEYS = {"dim_geography": ("lsoa_code",)}
 # DuckDB serves the facts as views over the lake (tasks/lake_views.py); each view's columns and
 # types are an always-empty table of this schema, made by the DDL and changed by its ALTERs.
 LAKE_SHAPES = "lake_shape"
@@ -95,9 +97,11 @@ def split_statements(sql: str) -> list[str]:
 def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
     """Create every table in ddl/ that does not exist yet, in file order, in one transaction
     (then the engine's own in ddl/<engine>/: PostgreSQL's partition indexes, the shared SQL
-    functions), and let the analyst role read the analyst tables."""
+    functions), comment them from the data dictionary, and let the analyst role read the analyst tables."""
+    from warehouse.comments import set_comments
     from warehouse.migrations import migrate_lineage
     from warehouse.roles import grant_analyst_reads
+    from warehouse.swap import declare_grain
 
     # then the engine's own: PostgreSQL's partition indexes, each engine's functions
     files = sorted(DDL_DIR.glob("*.sql")) + sorted((DDL_DIR / engine.dialect.name).glob("*.sql"))
@@ -107,6 +111,9 @@ def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
         for path in files:
             for statement in split_statements(path.read_text(encoding="utf-8")):
                 conn.execute(sa.text(on_shapes(statement, shaped)))
+        for table, key in DIMENSION_KEYS.items():  # declared for BI tools; the loads keep them unique
+            declare_grain(conn, table, key)
+        set_comments(conn)  # the data dictionary, for BI tools
         grant_analyst_reads(conn, analyst)
 
 

@@ -442,18 +442,19 @@ FINISHERS: dict[str, Finisher] = {
 }
 
 
-def finish_mart(conn: sa.Connection, name: str, grain: tuple[str, ...] = ()) -> None:
-    """Fill the mart's computed columns in place, inside the build transaction. Rows reach the
+def finish_mart(conn: sa.Connection, name: str, grain: tuple[str, ...] = (), table: str | None = None) -> None:
+    """Fill the computed columns of the mart's table (built aside), inside the build transaction. Rows reach the
     finisher in grain order, sorted here (the engines collate text differently), so a choice that
     breaks ties by position, as complementary suppression does, is the same on both warehouses."""
     finisher = FINISHERS.get(name)
     if finisher is None:
         return
-    table = read_mart(conn, name)
-    if table.num_rows == 0:
+    where = table or name  # the table built aside (warehouse/swap.py)
+    rows = read_mart(conn, where)
+    if rows.num_rows == 0:
         return
     if grain:
-        table = table.sort_by([(column, "ascending") for column in grain])
-    finished = finisher(conn, table)
-    conn.execute(sa.text(f"delete from {name}"))
-    bulk_insert_arrow(conn, name, finished, finished.schema.names)
+        rows = rows.sort_by([(column, "ascending") for column in grain])
+    finished = finisher(conn, rows)
+    conn.execute(sa.text(f"delete from {where}"))
+    bulk_insert_arrow(conn, where, finished, finished.schema.names)

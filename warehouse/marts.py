@@ -18,6 +18,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from warehouse.engine import is_duckdb
+from warehouse.swap import LOCK_WAIT
+
 MARTS_DIR = Path(__file__).parent / "marts"
 MODELS_DIR = MARTS_DIR / "models"  # the shared models marts inject (inside the repo)
 
@@ -125,30 +128,49 @@ def build_order(marts: dict[str, Mart], feeds: list[str] | None = None) -> list[
     return order
 
 
-def check_grain(conn: sa.Connection, mart: Mart) -> None:
+def check_grain(conn: sa.Connection, mart: Mart, table: str | None = None) -> None:
     """Fail the build, naming the mart and the key, if two rows share one value of the grain."""
     if not mart.grain:
         return
     cols = ", ".join(mart.grain)
-    row = conn.execute(sa.text(f"select {cols}, count(*) from {mart.name} group by {cols} having count(*) > 1 limit 1")).first()
+    row = conn.execute(sa.text(f"select {cols}, count(*) from {table or mart.name} group by {cols} having count(*) > 1 limit 1")).first()
     if row is not None:
         key = dict(zip(mart.grain, row[:-1]))
         raise MartGrainError(f"{mart.name}: {row[-1]} rows share its grain ({cols}): {key}")
 
 
-def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str | None = None) -> list[str]:
-    """Drop and recreate the marts in one transaction, so readers never see half a rebuild
-    (the analyst role's reads are granted again inside it); each is finished and its grain checked."""
+@dataclass
+class MartBuild:
+    """The marts swapped in, and those kept as they were, each with why (a view reads what changed)."""
+
+    built: list[str]
+    conflicts: list[str]
+
+
+def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str | None = None) -> MartBuild:
+    """Build the marts aside, then swap them in by one short transaction (warehouse/swap.py), so
+    readers never wait on a build and never see half of one; each is finished, its grain checked
+    and declared as its key, its table and column comments set and the analyst's reads granted."""
+    from warehouse.comments import set_comments
     from warehouse.finishing import finish_mart
     from warehouse.roles import grant_analyst_reads
+    from warehouse.swap import aside, declare_grain, drop_staged, staged, swap_in, unbound_views
 
     marts = discover_marts()
     names = build_order(marts, feeds)
     with engine.begin() as conn:
+        drop_staged(conn)
         for name in names:
-            conn.execute(sa.text(f"drop table if exists {name}"))
-            conn.execute(sa.text(f"create table {name} as\n{marts[name].select()}"))
-            finish_mart(conn, name, marts[name].grain)
-            check_grain(conn, marts[name])
+            mart, table = marts[name], staged(name)
+            conn.execute(sa.text(f"create table {table} as\n{aside(mart.select(), names)}"))
+            finish_mart(conn, name, mart.grain, table)
+            check_grain(conn, mart, table)
+            declare_grain(conn, table, mart.grain)
+    with engine.begin() as conn:
+        if not is_duckdb(conn):
+            conn.execute(sa.text(f"set local lock_timeout = '{LOCK_WAIT}'"))
+        conflicts = [said for name in names if (said := swap_in(conn, name, marts[name].grain))]
+        set_comments(conn, names)
         grant_analyst_reads(conn, analyst)
-    return names
+    built = [name for name in names if not any(c.startswith(f"{name} ") for c in conflicts)]
+    return MartBuild(built, conflicts + unbound_views(engine, names))

@@ -230,17 +230,17 @@ def victim_profile(conn, area, force):
 
 def reoffending_rate(conn, area, force):
     """E7: proven reoffending rate over time, nationally and for the force area (annual cohorts, all ages)."""
-    rows = fetch(conn, "select source, geography_level, geography, period_start, period_end, offenders, reoffenders, "
+    rows = fetch(conn, "select source, area_level, area_name, period_start, period_end, offenders, reoffenders, "
                        "reoffences, proportion_reoffending, proportion_lower, proportion_upper, frequency, suppressed, "
                        "is_partial_total from mart_reoffending_rate "
-                       "where adult_juvenile = 'All' and period_type = 'annual' and geography_level in ('national', 'force_area'"
-                       + (", 'authority') and (geography_level <> 'authority' or geography = :name)" if area else ")")
+                       "where adult_juvenile = 'All' and period_type = 'annual' and area_level in ('national', 'force_area'"
+                       + (", 'authority') and (area_level <> 'authority' or area_name = :name)" if area else ")")
                        # the partnership's own force area only, whatever other forces the warehouse holds
-                       + " and (geography_level <> 'force_area' or geography in (select force_area_name from dim_geography "
-                       "where force = :force)) order by geography_level, period_start", name=area, force=force)
+                       + " and (area_level <> 'force_area' or area_code in (select force_area_code from dim_geography "
+                       "where force = :force)) order by area_level, period_start", name=area, force=force)
     series: dict[str, list] = {}
     for r in rows:
-        series.setdefault(r["geography"], []).append((str(r["period_start"])[:7], r["proportion_reoffending"]))
+        series.setdefault(r["area_name"], []).append((str(r["period_start"])[:7], r["proportion_reoffending"]))
     starts = sorted(r["period_start"] for r in rows)
     window = f"annual cohorts starting {starts[0]} to {starts[-1]}" if rows else "no data"
     fig = Figure("reoffending-rate", "E7", "Proven reoffending rate (annual cohorts)", "mart_reoffending_rate", window, rows,

@@ -68,7 +68,7 @@ def test_mart_crime_trend_matches_a_hand_computed_answer(warehouse_url):
     with engine.begin() as conn:
         # the last burglary's Crime ID is published twice more: it counts once; 2 ASB rows count as 2
         bulk_insert_arrow(conn, "fact_street_crime", fact_rows(FIXTURE, repeats=2, asb=2), CURATED_SCHEMA.names)
-    assert build_marts(engine)[0] == "mart_crime_trend"
+    assert build_marts(engine).built[0] == "mart_crime_trend"
     engine.dispose()
     got = trend(warehouse_url)
     basis = "Apr, Jun of both years"  # 2019/20 has Apr, May, Jun; 2020/21 Apr, Jun: only Apr and Jun compare
@@ -495,9 +495,9 @@ def test_two_forces_rank_and_share_within_their_own_force(warehouse_url):
     assert "police_uk 2020/21 (part year: 2 of 12 months)" in trend_window
     assert {r["area_name"] for r in da_rows} == {"Lancashire", "Blackburn with Darwen", "Preston",
                                                  "Not allocated to an authority"}
-    assert {r["geography"] for r in reoffending_rows} == {"Lancashire"}
-    assert query(warehouse_url, "select count(distinct geography) from mart_reoffending_rate "
-                                "where geography_level = 'force_area'") == [(2,)]
+    assert {r["area_name"] for r in reoffending_rows} == {"Lancashire"}
+    assert query(warehouse_url, "select count(distinct area_name) from mart_reoffending_rate "
+                                "where area_level = 'force_area'") == [(2,)]
 
 
 def test_the_financial_year_functions_agree_on_both_warehouses(warehouse_url):

@@ -72,7 +72,7 @@ def test_force_area_and_all_are_sums_of_counts_never_of_rates(backend):
     lancashire = tool[(tool["Category"] == "total") & (tool["Geography"] != "Cumbria")]
     expected = lancashire.groupby("Cohort")[["offenders", "reoffenders", "reoffences"]].sum()
     got = {r[0]: r[1:] for r in query(backend["url"], "select period_start, offenders, reoffenders, reoffences, "
-                                      "proportion_reoffending, areas_summed from mart_reoffending_rate where geography_level = "
+                                      "proportion_reoffending, areas_summed from mart_reoffending_rate where area_level = "
                                       "'force_area' and adult_juvenile = 'All' and period_type = 'quarterly'")}
     assert len(got) == 8
     from tasks.reoffending.cohorts import parse_cohort_label
@@ -146,7 +146,7 @@ def test_the_cohort_marts_bcus_and_authorities_add_up_to_the_county(backend, mar
 
 
 def test_reloading_changes_nothing(backend, cohort_extracts):
-    content = "select period_start, geography, adult_juvenile, offenders, reoffenders from mart_reoffending_rate"
+    content = "select period_start, area_name, adult_juvenile, offenders, reoffenders from mart_reoffending_rate"
     cohort_content = "select cohort_start, count(*), count(distinct offender_key) from fact_reoffending_cohort group by 1 order by 1"
     before, cohorts_before = sorted(query(backend["url"], content), key=str), query(backend["url"], cohort_content)
     ingest_moj_reoffending(source=str(SAMPLE / "moj_reoffending"), **backend["where"])

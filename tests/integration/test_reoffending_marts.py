@@ -49,7 +49,7 @@ def tool_rows() -> list[dict]:
 
 def test_reoffending_rates_are_sums_of_counts(warehouse_url):
     load(warehouse_url, {"fact_moj_reoffending": (TABLES_SCHEMA, tool_rows())})
-    got = {r[:4]: r[4:] for r in query(warehouse_url, "select geography, adult_juvenile, period_type, period_start, offenders, "
+    got = {r[:4]: r[4:] for r in query(warehouse_url, "select area_name, adult_juvenile, period_type, period_start, offenders, "
                                        "reoffenders, reoffences, proportion_reoffending, frequency, suppressed, "
                                        "derived_from_quarters, areas_summed from mart_reoffending_rate")}
     fy = dt.date(2019, 4, 1)
@@ -69,7 +69,7 @@ def test_reoffending_rates_are_sums_of_counts(warehouse_url):
     assert got[("Blackpool", "Adult", "annual", fy)][:3] == (200, 40, 160)
     (lower, upper, quarters, f_lower, f_upper), = query(
         warehouse_url, "select proportion_lower, proportion_upper, quarters_covered, frequency_lower, frequency_upper "
-                       "from mart_reoffending_rate where geography = 'Preston' and adult_juvenile = 'Adult' "
+                       "from mart_reoffending_rate where area_name = 'Preston' and adult_juvenile = 'Adult' "
                        "and period_type = 'annual'")
     wilson = binomtest(100, 500).proportion_ci(method="wilson")
     assert (lower, upper, quarters) == (pytest.approx(wilson.low), pytest.approx(wilson.high), 4)
@@ -77,7 +77,7 @@ def test_reoffending_rates_are_sums_of_counts(warehouse_url):
     limits = exact_poisson_limits(300)
     assert (f_lower, f_upper) == (pytest.approx(limits[0] / 100), pytest.approx(limits[1] / 100))
     (withheld,) = query(warehouse_url, "select frequency, frequency_lower, frequency_upper from mart_reoffending_rate "
-                                       "where geography = 'Blackpool' and adult_juvenile = 'Juvenile' and period_type = 'annual'")
+                                       "where area_name = 'Blackpool' and adult_juvenile = 'Juvenile' and period_type = 'annual'")
     assert withheld == (None, None, None)
 
 
@@ -85,9 +85,9 @@ def test_a_force_area_missing_an_authority_publishes_no_total(warehouse_url):
     preston_only = [r for r in tool_rows() if r["geography"] == "Preston"]
     load(warehouse_url, {"fact_moj_reoffending": (TABLES_SCHEMA, preston_only)})
     rows = query(warehouse_url, "select offenders, reoffenders, proportion_reoffending, proportion_lower, areas_summed, "
-                                "areas_expected, is_partial_total from mart_reoffending_rate where geography = 'Lancashire'")
+                                "areas_expected, is_partial_total from mart_reoffending_rate where area_name = 'Lancashire'")
     assert rows and all(r == (None, None, None, None, 1, 2, True) for r in rows)
-    (preston,) = query(warehouse_url, "select count(*) from mart_reoffending_rate where geography = 'Preston' "
+    (preston,) = query(warehouse_url, "select count(*) from mart_reoffending_rate where area_name = 'Preston' "
                                       "and offenders is not null and not is_partial_total")
     assert preston[0] > 0
 
@@ -98,7 +98,7 @@ def test_a_total_short_of_an_authority_in_one_group_is_partial(warehouse_url):
     rows = [r for r in tool_rows() if not (r["geography"] == "Blackpool" and r["adult_juvenile"] == "Juvenile")]
     load(warehouse_url, {"fact_moj_reoffending": (TABLES_SCHEMA, rows)})
     got = query(warehouse_url, "select adult_juvenile, period_start, offenders, areas_summed, is_partial_total "
-                               "from mart_reoffending_rate where geography = 'Lancashire'")
+                               "from mart_reoffending_rate where area_name = 'Lancashire'")
     assert ("Adult", QUARTERS[0], 150, 2, False) in got
     whole = [r for r in got if r[0] == "All"]
     assert whole and all(r[2:] == (None, 1, True) for r in whole)

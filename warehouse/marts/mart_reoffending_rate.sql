@@ -1,6 +1,6 @@
--- mart_reoffending_rate (E7): proven reoffending by geography, adult/juvenile and cohort period:
+-- mart_reoffending_rate (E7): proven reoffending by area, adult/juvenile and cohort period:
 -- offenders, reoffenders, reoffences, proportion reoffending and frequency.
--- grain: source, geography_level, geography, adult_juvenile, period_start, period_type
+-- grain: source, area_level, area_name, adult_juvenile, period_start, period_type
 -- feeds: moj_reoffending, reference
 -- Authorities and upper-tier authorities as the MoJ geographical data tool publishes them; a
 -- police force area is the sum of its authorities' counts (areas_summed says how many); national
@@ -16,6 +16,9 @@
 -- proportion_lower/proportion_upper: Wilson 95% interval of proportion_reoffending;
 -- frequency_lower/frequency_upper: exact Poisson (Garwood) 95% interval of the reoffences, per
 -- reoffender.
+-- Areas: area_level national, force_area, upper_tier or authority; area_name as MoJ publishes it
+-- (the grain: MoJ names areas); area_code the ONS code where known (K04000001 for England and
+-- Wales, the force area's from dim_geography, an authority's as the data tool gives it), else null.
 with
 
 authorities as (
@@ -129,16 +132,26 @@ all_periods as (
     )
 ),
 
+area_codes as (
+    select distinct geography_level, geography, authority_code as area_code from tool where authority_code is not null
+    union all
+    select distinct 'force_area', force_area_name, force_area_code from dim_geography where force_area_name is not null
+    union all
+    select 'national', 'England and Wales', 'K04000001'
+),
+
 completeness as (
-    select a.*, e.areas_expected,
+    select a.*, c.area_code, e.areas_expected,
            a.geography_level = 'force_area' and a.areas_summed < coalesce(e.areas_expected, 0) as is_partial_total
     from all_periods a
     left join expected_areas e on a.geography_level = 'force_area' and e.force_area_name = a.geography
+    left join area_codes c on c.geography_level = a.geography_level and c.geography = a.geography
 ),
 
 final as (
     select
-        source, geography_level, geography, adult_juvenile, period_start, period_end, period_type,
+        source, geography_level as area_level, area_code, geography as area_name, adult_juvenile,
+        period_start, period_end, period_type,
         case when period_type = 'quarterly' then 1 else 4 end as quarters_covered,
         case when not is_partial_total then offenders end as offenders,
         case when not is_partial_total then reoffenders end as reoffenders,

@@ -5,7 +5,8 @@
 -- grain: wave, area_level, area_name, gender, indicator
 -- feeds: trading_standards, reference
 -- Areas: county (every authority), lancashire_12 (the two-tier county's districts, without the
--- unitaries) and each authority; gender 'All' or one of the survey's genders. Each indicator is
+-- unitaries) and each authority (area_code: the ONS code; 'lancashire_12' for the districts
+-- together, which no single ONS area is); gender 'All' or one of the survey's genders. Each indicator is
 -- numerator / denominator as the contract defines it ('Prefer not to say' and 'Don't know' left
 -- out of the knife questions' denominators); mean_units_per_week is total units / drinkers who
 -- gave a figure, with value_sd the standard deviation of those figures. value_lower/value_upper:
@@ -127,8 +128,17 @@ waves as (
           from responses group by wave) w
 ),
 
+area_codes as (
+    select distinct 'county' as area_level, force_area_name as area_name, force_area_code as area_code from dim_geography
+    union all
+    select distinct 'authority', authority_name, authority_code from dim_geography
+),
+
 areas as (
-    select distinct area_level, area_name from answer_areas
+    select distinct a.area_level, a.area_name,
+           case when a.area_level = 'lancashire_12' then 'lancashire_12' else c.area_code end as area_code
+    from answer_areas a
+    left join area_codes c on c.area_level = a.area_level and c.area_name = a.area_name
 ),
 
 genders as (
@@ -145,7 +155,8 @@ indicators as (
 ),
 
 grid as (
-    select w.wave, w.previous_wave, w.period_start, w.period_end, w.months_covered, a.area_level, a.area_name, g.gender, i.indicator,
+    select w.wave, w.previous_wave, w.period_start, w.period_end, w.months_covered, a.area_level, a.area_code, a.area_name,
+           g.gender, i.indicator,
            coalesce(c.numerator, 0) as numerator, coalesce(c.denominator, 0) as denominator, c.squares
     from waves w
     cross join areas a
@@ -158,7 +169,7 @@ grid as (
 
 final as (
     select
-        wave, previous_wave, period_start, period_end, months_covered, area_level, area_name, gender, indicator,
+        wave, previous_wave, period_start, period_end, months_covered, area_level, area_code, area_name, gender, indicator,
         numerator, denominator,
         case when denominator > 0 then cast(numerator as float8) / denominator end as value,
         -- the sample standard deviation of the answers, for the mean's interval and test
