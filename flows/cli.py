@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", default="lancashire")
     run.add_argument("--months")
     sub.add_parser("demo", parents=[common], help="run strategic_assessment on the bundled sample into ./var and summarise")
+    ops = sub.add_parser("ops", help="set up the Prefect server (PREFECT_API_URL) for operations").add_subparsers(
+        dest="ops_command", required=True)
+    apply = ops.add_parser("apply", parents=[common], help="create or update the alerts, follow-on runs and the "
+                           "warehouse-writes limit of ops/operations.yaml (after `prefect deploy --all`; idempotent)")
+    apply.add_argument("--webhook-url", help="where alerts are posted (default: the environment variable the file names, "
+                       "CSP_ALERT_WEBHOOK_URL)")
     gx = sub.add_parser("gx", parents=[common], help="the Great Expectations project (gx/): definitions, stored results, Data Docs")
     gx.add_argument("action", choices=["sync", "history", "docs"], help="sync: a validation definition and checkpoint "
                     "for every suite of expectations/; history SUITE: its stored results; docs: build Data Docs of them")
@@ -105,11 +111,6 @@ def _run(args) -> object:
         feed = BY_COMMAND[args.feed]
         flow = feed.load_flow()
         options = {name: getattr(args, name) for name in ("force", "months", "fetch_month", "incremental", "fetch_release") if hasattr(args, name)}
-        if feed.key == "police_uk":  # the national-scale feed: its task runner is a setting
-            from flows.runners import with_task_runner
-            from tasks.settings import get_settings
-
-            flow = with_task_runner(flow, get_settings(**_where(args)).task_runner)
         return flow(source=args.source, **options, **_where(args))
     if args.command == "build-marts":
         from flows.marts import build_marts_flow
@@ -169,6 +170,20 @@ def setup_roles(args) -> int:
     return 0
 
 
+def apply_operations(args) -> int:
+    """ops apply: the operations file onto the Prefect server; exit 1, saying why, when it cannot."""
+    from flows.ops import OpsError, apply
+    from tasks.settings import get_settings
+
+    try:
+        done = apply(get_settings(**_where(args)), args.webhook_url)
+    except OpsError as exc:
+        print(f"ops apply: {exc}")
+        return 1
+    print("\n".join(done))
+    return 0
+
+
 def great_expectations(args) -> int:
     """The gx/ project: sync its definitions, or show the results the runs stored (no Prefect run)."""
     from tasks import gx_project
@@ -202,13 +217,17 @@ def main(argv: list[str] | None = None) -> int:
         return write_docs(args)
     if args.command == "roles":
         return setup_roles(args)
+    if args.command == "ops":
+        return apply_operations(args)
     if args.command == "gx":
         return great_expectations(args)
     from flows.demo import print_failure, print_summary
+    from flows.temporary_server import prefect_api
 
     log_path = _log_to_file(args)
     try:
-        result = _run(args)
+        with prefect_api():  # without PREFECT_API_URL, a temporary server that dies with this process, even on kill -9
+            result = _run(args)
     except Exception as exc:  # the flow already logged the detail; say what failed and exit non-zero
         print_failure(exc, log_path)
         return 1

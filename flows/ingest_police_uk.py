@@ -6,9 +6,10 @@ from prefect import flow, task
 
 from flows.common import require_source
 from flows.runner import run_feed
+from flows.runners import with_task_runner
 from tasks.police_uk.feed import STREET
 from tasks.police_uk.fetch import PoliceUkClient
-from tasks.settings import Settings
+from tasks.settings import Settings, get_settings
 
 
 # No Prefect retries: the HTTP client retries (settings.http_retries) and is the only layer, so a
@@ -50,3 +51,8 @@ def ingest_police_uk(
         source = require_source(source, "source", "a folder, file or .zip of YYYY-MM-<force>-street.csv (or set `fetch_month`)")
     return run_feed(STREET, source, {"force": force, "months": months}, workdir, lake_dir, warehouse_url,
                     rebuild_marts, incremental)
+
+
+# The task runner is a deployment setting: CSP_TASK_RUNNER in the deployment's job_variables (prefect.yaml)
+# or the worker's environment, read when the run's process imports this flow (flows/runners.py).
+ingest_police_uk = with_task_runner(ingest_police_uk, get_settings().task_runner)

@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.common import settings_for
+from flows.limits import warehouse_writes
 from tasks import stages
 from tasks.evidence.pages import LATEST, build_pack, publish_pack
 from tasks.evidence.pdf import find_browser
@@ -64,7 +65,8 @@ def build_report(
     force = force or settings.force
     root = Path(out) if out else settings.workdir / "report"
     browser = find_browser(settings.chromium)  # before anything is built: a pack without its PDFs is not whole
-    stages.prepare_warehouse(settings, numbered=False)  # a warehouse made before the load log's newest columns gets them
+    with warehouse_writes(settings):
+        stages.prepare_warehouse(settings, numbered=False)  # a warehouse made before the load log's newest columns gets them
     folder, pages = write_pack(settings.warehouse, str(root), current_run_id(), force, browser)
     folder = Path(folder)
     create_markdown_artifact(key="evidence-pack", markdown=findings_markdown(folder, len(pages)),

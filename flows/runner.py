@@ -21,8 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from prefect import get_run_logger, task
 
-from flows.common import finish, finish_feed, start_feed_run
-from flows.runners import spreads_work
+from flows.common import finish, finish_feed, settings_for, start_feed_run
+from flows.limits import warehouse_writes
+from flows.runners import spreads_work, task_runner_name
 from tasks import gx_project, landing, stages
 from tasks.errors import FileRejected, SourceError
 from tasks.feed import LOAD_ID, Context, FeedContract, Part, Target, Unit, load_id
@@ -61,7 +62,15 @@ class ReadPart:
 def run_feed(contract: FeedContract, source: str | Callable[[Settings], str], parameters: dict,
              workdir: str | None, lake_dir: str | None, warehouse_url: str | None,
              rebuild_marts: bool = True, incremental: bool = False) -> dict:
-    """A feed flow's body: find the files, load them all, rebuild the feed's marts, report.
+    """A feed flow's body: the feed loaded while holding a slot of the warehouse-writes limit."""
+    with warehouse_writes(settings_for(workdir, lake_dir, warehouse_url)):
+        return load_feed(contract, source, parameters, workdir, lake_dir, warehouse_url, rebuild_marts, incremental)
+
+
+def load_feed(contract: FeedContract, source: str | Callable[[Settings], str], parameters: dict,
+              workdir: str | None, lake_dir: str | None, warehouse_url: str | None,
+              rebuild_marts: bool = True, incremental: bool = False) -> dict:
+    """Find the files, load them all, rebuild the feed's marts, report.
 
     `source` may be a function of the settings (a download, say), run once the run has started.
     """
@@ -77,7 +86,7 @@ def run_feed(contract: FeedContract, source: str | Callable[[Settings], str], pa
     except (SourceError, FileNotFoundError, LookupError) as exc:
         report.error = str(exc)
         return finish(report, settings, source=None if callable(source) else str(source))
-    get_run_logger().info("%s: %d file(s) in %s", contract.name, len(units), source)
+    get_run_logger().info("%s: %d file(s) in %s, prepared on the %s", contract.name, len(units), source, task_runner_name())
     with gx_project.recording(settings.gx_results, run.id):
         load_units(contract, units, extras, settings, run, report, incremental)
     return finish_feed(report, settings, rebuild_marts)

@@ -37,6 +37,14 @@ def spreads_work() -> bool:
     return context is not None and type(context.task_runner).__name__ != "ThreadPoolTaskRunner"
 
 
+def task_runner_name() -> str:
+    """The running flow's task runner, as its class names it (ThreadPoolTaskRunner, DaskTaskRunner)."""
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return type(context.task_runner).__name__ if context is not None else "none"
+
+
 def with_task_runner(flow, spec: str):
     """The flow, on the task runner the spec names."""
     runner = make_task_runner(spec)

@@ -2,7 +2,9 @@
 
 On a terminal it is a live bar on stderr (rich, which Prefect already uses); under a Prefect
 worker or in CI, where a bar is noise, it is a log line at most every 15 seconds and at the end.
-Time left is estimated from bytes, since the files of one archive differ in size 100-fold.
+Inside a flow run it is also a progress artifact, `<feed>-progress`, that the Prefect UI shows
+filling up, updated at each whole percent. Time left is estimated from bytes, since the files of
+one archive differ in size 100-fold.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class IngestProgress:
                                 TimeRemainingColumn(), transient=True)
             self.task = self.bar.add_task(feed, total=self.total_bytes, detail="")
             self.bar.start()
+        self.artifact, self.shown = progress_artifact(feed, files), 0
 
     def advance(self, rows: int, size: int) -> None:
         """One more file done, with its rows and bytes."""
@@ -49,8 +52,32 @@ class IngestProgress:
         elif now - self.logged >= LOG_EVERY_SECONDS or self.done == self.files:
             self.logger.info("%s: %s", self.feed, text)
             self.logged = now
+        self.show(int(100 * self.bytes_done / self.total_bytes) if self.done < self.files else 100, text)
+
+    def show(self, percent: int, text: str) -> None:
+        """Move the run's progress artifact on, once per whole percent (a national archive has 1,548 files)."""
+        if self.artifact is None or percent <= self.shown:
+            return
+        from prefect.artifacts import update_progress_artifact
+
+        update_progress_artifact(self.artifact, progress=min(percent, 100), description=f"{self.feed}: {text}")
+        self.shown = percent
 
     def close(self) -> None:
-        """Stop the live bar."""
+        """Stop the live bar; the artifact shows 100 when every file was done (none to do included)."""
         if self.bar is not None:
             self.bar.stop()
+        if self.done == self.files:
+            self.show(100, f"files {self.done}/{self.files}, {self.rows:,} rows")
+
+
+def progress_artifact(feed: str, files: int):
+    """A progress artifact at 0 for the running flow (its id), or None outside a flow run."""
+    from prefect.context import FlowRunContext
+
+    if FlowRunContext.get() is None:
+        return None
+    from prefect.artifacts import create_progress_artifact
+
+    return create_progress_artifact(progress=0.0, key=f"{feed.replace('_', '-')}-progress",
+                                    description=f"{feed}: {files} file(s) to load")

@@ -22,13 +22,18 @@ POSTCODE = r"^(?P<district>[A-Z]{1,2}[0-9][A-Z0-9]?) ?[0-9][A-Z]{2}$"
 
 
 def pseudonym_key(settings: Settings) -> bytes:
-    """CSP_PSEUDONYM_KEY, or the workdir's own key file (created once, readable by its owner only).
+    """CSP_PSEUDONYM_KEY, or the Prefect Secret block CSP_PSEUDONYM_KEY_SECRET names, or the workdir's own key
+    file (created once, readable by its owner only).
 
     A key file keeps the embedded default working out of the box; production sets the variable
     from its secret store, so pseudonyms stay stable across machines.
     """
     if settings.pseudonym_key is not None:
         return settings.pseudonym_key.get_secret_value().encode("utf-8")
+    if settings.pseudonym_key_secret:
+        from tasks.settings import secret_block_value
+
+        return secret_block_value(settings.pseudonym_key_secret).encode("utf-8")
     path = settings.secrets / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

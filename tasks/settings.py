@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -47,6 +48,20 @@ class Settings(BaseSettings):
         default=None, description="the Chromium (or Chrome) that prints the evidence pack's PDFs; found on PATH when unset")
     pseudonym_key: SecretStr | None = Field(
         default=None, description="HMAC key for survey member pseudonyms; a key file in the workdir when unset")
+    warehouse_url_secret: str | None = Field(
+        default=None, description="name of the Prefect Secret block holding the warehouse URL, used when "
+        "warehouse_url is unset (deployments set it in job_variables)")
+    pseudonym_key_secret: str | None = Field(
+        default=None, description="name of the Prefect Secret block holding the pseudonym key, used when "
+        "pseudonym_key is unset")
+    write_limit: str = Field(
+        default="csp-warehouse-writes", description="the Prefect global concurrency limit every flow that writes the "
+        "warehouse holds a slot of (flows/limits.py); empty for none")
+    write_limit_strict: bool = Field(
+        default=False, description="fail a run when the write limit does not exist on the Prefect server, rather than "
+        "write without it")
+    write_slots: int = Field(
+        default=4, description="slots `ops apply` gives the write limit on PostgreSQL (DuckDB always has one writer)")
 
     @property
     def lake(self) -> Path:
@@ -88,12 +103,26 @@ class Settings(BaseSettings):
         """The warehouse URL; the embedded DuckDB file in the workdir by default."""
         if self.warehouse_url:
             return self.warehouse_url
+        if self.warehouse_url_secret:
+            return secret_block_value(self.warehouse_url_secret)
         return f"duckdb:///{(self.workdir / 'warehouse.duckdb').resolve()}"
 
     @property
     def warehouse_display(self) -> str:
         """The warehouse URL with any password masked: the form to print, log or report."""
         return hide_password(self.warehouse)
+
+
+@functools.cache
+def secret_block_value(name: str) -> str:
+    """The value of a Prefect Secret block (read once per process); an error naming the block when it is missing."""
+    from prefect.blocks.system import Secret
+
+    try:
+        return str(Secret.load(name).get())
+    except ValueError as exc:  # Prefect's "Unable to find block document named ..."
+        raise ValueError(f"no Prefect Secret block {name!r} on the Prefect server: create it (README, Secrets) or "
+                         "unset the variable that names it") from exc
 
 
 def hide_password(url: str) -> str:

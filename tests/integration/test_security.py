@@ -11,6 +11,7 @@ import zipfile
 
 import pytest
 import sqlalchemy as sa
+from prefect.blocks.system import Secret
 
 from tasks.settings import get_settings
 from tests.conftest import PG_BASE, SAMPLE, SAMPLE_REFERENCE, SAMPLE_ZIP, drop_postgres_schema, postgres_schema_url, run_cli
@@ -19,6 +20,7 @@ from warehouse.roles import identifier
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres]
 PASSWORD = f"pw-{uuid.uuid4().hex}"
 KEY = f"key-{uuid.uuid4().hex}"
+LATER_EXPORT = "itk_lancashire_talking_20200331.csv"
 
 
 def role_url(role: str, schema: str, password: str | None = None, port: int = 5432) -> str:
@@ -45,6 +47,15 @@ def secured(tmp_path_factory):
     runs.append(run_cli("run", "--feeds", "reference,police_uk,itk", "--reference-source", SAMPLE_REFERENCE,
                         "--police-uk-source", str(SAMPLE_ZIP), "--months", "2019-12", "--itk-source", str(itk),
                         "--workdir", str(workdir), "--warehouse-url", url, cwd=workdir, **env))
+    assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
+    # the next export with both secrets from Prefect Secret blocks, as a deployment's job_variables name them
+    blocks = {"CSP_WAREHOUSE_URL_SECRET": (f"csp-url-{tag}", url), "CSP_PSEUDONYM_KEY_SECRET": (f"csp-key-{tag}", KEY)}
+    for name, value in blocks.values():
+        Secret(value=value).save(name)
+    with zipfile.ZipFile(SAMPLE / "itk" / "itk_lancashire_talking_2020_GENERATED.zip") as archive:
+        archive.extract(LATER_EXPORT, itk / "later")
+    runs.append(run_cli("ingest", "itk", "--source", str(itk / "later"), "--workdir", str(workdir), cwd=workdir,
+                        CSP_ANALYST_ROLE=analyst, **{variable: name for variable, (name, _) in blocks.items()}))
     assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
     down = role_url(loader, schema, PASSWORD, port=5999)  # nothing listens: the run fails on connecting
     runs.append(run_cli("ingest", "police-uk", "--source", str(SAMPLE_ZIP), "--workdir", str(workdir), "--warehouse-url", down, cwd=workdir, **env))
@@ -131,6 +142,28 @@ def test_no_secret_anywhere(secured):
     for where, text in places.items():
         assert PASSWORD not in text, f"the database password is in {where}"
         assert KEY not in text, f"the pseudonymisation key is in {where}"
+
+
+def test_secret_blocks_give_the_warehouse_url_and_the_pseudonym_key(secured):
+    """The run that named Secret blocks instead of passing values loaded into the loader's schema, with the key."""
+    import csv
+    import hashlib
+    import hmac
+
+    import pyarrow.parquet as pq
+
+    workdir, schema, loader, _, runs = secured
+    assert "ingest itk" in " ".join(runs[-2].args)
+    loaded = query_as(loader, schema, f"select count(*) from etl_load_log where source_name like '%/{LATER_EXPORT}' and status = 'loaded'")
+    assert loaded == 1  # the URL (and its password) came from the block: nothing else named this warehouse
+    with open(workdir / "itk" / "later" / LATER_EXPORT, encoding="utf-8") as handle:
+        members = {row["response_id"]: row["member_id"] for row in csv.DictReader(handle)}
+    (part,) = (workdir / "lake" / "curated" / "itk_response").glob("export_date=2020-03-31/data.parquet")
+    lake = pq.read_table(part, columns=["response_id", "member_pseudonym"]).to_pylist()
+    assert len(lake) > 10_000
+    for row in lake:  # the block's key, not a key file made in the workdir
+        assert row["member_pseudonym"] == hmac.new(KEY.encode(), members[row["response_id"]].encode(), hashlib.sha256).hexdigest()
+    assert not (workdir / "secrets").exists()
 
 
 def test_a_password_is_never_a_flow_parameter():

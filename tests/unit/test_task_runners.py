@@ -30,3 +30,20 @@ def test_an_unknown_runner_is_refused_with_the_choices():
     pytest.importorskip("prefect_dask")
     with pytest.raises(ValueError, match="use threads, dask, or a Dask scheduler address"):
         make_task_runner("ray")
+
+
+def test_a_deployments_environment_chooses_the_police_uk_flows_task_runner(monkeypatch):
+    # prefect.yaml's job_variables put CSP_TASK_RUNNER in the environment of the process that imports the flow
+    import importlib
+
+    import flows.ingest_police_uk as module
+
+    monkeypatch.setenv("CSP_TASK_RUNNER", "tcp://127.0.0.1:8786")
+    try:
+        on_cluster = importlib.reload(module).ingest_police_uk
+    finally:
+        monkeypatch.delenv("CSP_TASK_RUNNER")
+        on_threads = importlib.reload(module).ingest_police_uk
+    assert type(on_cluster.task_runner).__name__ == "DaskTaskRunner" and on_cluster.task_runner.address == "tcp://127.0.0.1:8786"
+    assert type(on_threads.task_runner).__name__ == "ThreadPoolTaskRunner"
+    assert on_cluster.name == on_threads.name == "ingest_police_uk"  # the same flow, for the same deployment
