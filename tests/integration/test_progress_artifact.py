@@ -30,7 +30,7 @@ def test_the_artifact_moves_as_files_are_done():
         from prefect.runtime import flow_run
 
         seen = []
-        bar = IngestProgress("police_uk_street", 4, 400, logging.getLogger("test-progress"), live=False)
+        bar = IngestProgress("police_uk_street", 4, 400, logging.getLogger("test-progress"), live=False, artifact_every=0)
         seen.append([a.data for a in artifacts_of(flow_run.id)])
         for size in (100, 150, 50, 100):
             bar.advance(1000, size)
@@ -41,6 +41,21 @@ def test_the_artifact_moves_as_files_are_done():
     seen, (final,) = four_files()
     assert seen == [[0.0], [25.0], [62.0], [75.0], [100.0]]  # bytes done, in whole percents
     assert final.key == "police-uk-street-progress" and "files 4/4, 4,000 rows" in final.description
+
+
+def test_the_artifact_moves_at_most_every_few_seconds_and_always_to_100():
+    @flow
+    def quick_files() -> list:
+        from prefect.runtime import flow_run
+
+        seen = []
+        bar = IngestProgress("police_uk_street", 3, 300, logging.getLogger("test-progress"), live=False, artifact_every=60)
+        for size in (100, 100, 100):  # well within a minute: only the end moves it
+            bar.advance(1000, size)
+            seen.append([a.data for a in artifacts_of(flow_run.id)])
+        return seen
+
+    assert quick_files() == [[0.0], [0.0], [100.0]]
 
 
 def test_a_feed_run_ends_with_its_progress_at_100(tmp_path):

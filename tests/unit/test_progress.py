@@ -3,7 +3,9 @@ every 15 s (and at the end) when there is no terminal."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+from types import SimpleNamespace
 
 from tasks import progress
 from tasks.progress import IngestProgress, describe
@@ -15,8 +17,9 @@ def test_the_line_says_files_rows_rate_and_time_left():
 
 
 def test_without_a_terminal_it_logs_now_and_then_and_at_the_end(caplog, monkeypatch):
-    clock = iter([0.0, 1.0, 2.0, 20.0, 21.0])
-    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    clock = itertools.chain([0.0, 1.0, 2.0, 20.0, 21.0], itertools.repeat(21.0))
+    # the module's own clock, not the time module's: Prefect reads that one too
+    monkeypatch.setattr(progress, "time", SimpleNamespace(monotonic=lambda: next(clock)))
     logger = logging.getLogger("test-progress")
     with caplog.at_level(logging.INFO, logger="test-progress"):
         bar = IngestProgress("police_uk_street", 4, 400, logger, live=False)
