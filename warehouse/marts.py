@@ -168,7 +168,7 @@ def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str 
                 conn.execute(sa.text(f"create table {table} as\n{aside(mart.select(), names)}"))
                 finish_mart(conn, name, mart.grain, table)
                 check_grain(conn, mart, table)
-                declare_grain(conn, table, mart.grain)
+                declare_grain(conn, table, mart.grain, checked=True)
         with conn.begin():
             if not is_duckdb(conn):
                 conn.execute(sa.text(f"set local lock_timeout = '{LOCK_WAIT}'"))
