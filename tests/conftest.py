@@ -245,3 +245,15 @@ def assert_parts_add_up(url: str, mart: str, values: list[str], keys: list[str],
         summed = frame[frame["area_level"] == level].groupby(keys)[values].sum().reindex(whole.index, fill_value=0)
         pd.testing.assert_frame_equal(summed.astype(float), whole.astype(float), obj=f"{mart} {level}s")
     return len(whole)
+
+
+def wait_for(condition, seconds: float, what: str, every: float = 0.2):
+    """Poll until condition() is truthy and return its value; fail naming `what` if it never is."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(every)
+    pytest.fail(f"waited {seconds:.0f} s for {what}")

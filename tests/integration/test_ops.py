@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from flows.ops import deployment_names
-from tests.conftest import SAMPLE_REFERENCE, SAMPLE_ZIP, query, run_cli, start_prefect_server, wait_for_prefect
+from tests.conftest import SAMPLE_REFERENCE, SAMPLE_ZIP, query, run_cli, start_prefect_server, wait_for, wait_for_prefect
 from tests.integration.test_operations import deploy_all, run_deployments
 
 AUTOMATIONS = ["csp-pipeline-run-failed", "csp-pipeline-marts-after-feed", "csp-pipeline-report-after-marts"]
@@ -106,16 +105,6 @@ def flow_runs_of(api: str, deployment: str) -> list:
         return client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[target.id])))
 
 
-def wait_for(condition, seconds: float, what: str):
-    """Poll until condition() is truthy; fail naming `what` if it never is."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"waited {seconds:.0f} s for {what}")
-
-
 @pytest.mark.server
 def test_a_failed_run_posts_the_alert_and_a_completed_feed_starts_the_marts(tmp_path, applied, webhook):
     from prefect.blocks.system import Secret
@@ -137,11 +126,11 @@ def test_a_failed_run_posts_the_alert_and_a_completed_feed_starts_the_marts(tmp_
     assert failed.is_failed() and completed.is_completed(), (failed, completed, done["worker"])
     assert query(warehouse, "select count(*) from dim_geography") == [(941,)]  # the warehouse the Secret block named
     assert artifacts["reference-progress"].type == "progress" and artifacts["reference-progress"].data == 100
-    alert = wait_for(lambda: [b for b in bodies if "itk-survey-on-demand" in b["subject"]], 90, "the failure's webhook post")
+    alert = wait_for(lambda: [b for b in bodies if "itk-survey-on-demand" in b["subject"]], 90, "the failure's webhook post", every=0.5)
     assert alert[0]["subject"] == "csp-pipeline: itk-survey-on-demand Failed"
     assert "set the `source` parameter" in alert[0]["text"]
     assert not any("reference-on-demand" in b["subject"] for b in bodies)  # a completed run is no alert
-    rebuilds = wait_for(lambda: flow_runs_of(api, "build_marts/build-marts-on-demand"), 90, "the marts rebuild's flow run")
+    rebuilds = wait_for(lambda: flow_runs_of(api, "build_marts/build-marts-on-demand"), 90, "the marts rebuild's flow run", every=0.5)
     assert len(rebuilds) == 1  # one completed feed run, one rebuild (the failed one started none)
 
 

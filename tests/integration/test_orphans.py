@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import CLI, SAMPLE_REFERENCE
+from tests.conftest import CLI, SAMPLE_REFERENCE, wait_for
 
 pytestmark = pytest.mark.crash
 SERVER_APP = b"prefect.server.api.server:create_app"
@@ -39,16 +39,6 @@ def running_flow_runs(api: str) -> int:
     except httpx.HTTPError:
         return 0
     return sum(1 for run in runs if (run.get("state") or {}).get("type") == "RUNNING")
-
-
-def wait_for(condition, seconds: float, what: str):
-    """Poll until condition() is truthy; fail naming `what` if it never is."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"waited {seconds:.0f} s for {what}")
 
 
 def test_a_killed_command_leaves_no_prefect_server_running(tmp_path):
