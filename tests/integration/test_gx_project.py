@@ -95,6 +95,8 @@ def test_a_feed_run_stores_each_suites_result_under_its_run(tmp_path, capsys):
     assert raw[1]["failed"].get("info", 0) == raw[0]["failed"].get("info", 0)
     assert gx_project.history(results, "recorded_crime.curated")
     assert gx_project.history(results, "dim_geography.curated")  # the reference run's suites too
+    stored = "".join(p.read_text() for p in results.rglob("*.json"))
+    assert '"unexpected_count"' in stored and '"140"' not in stored  # counts kept, the row's value not
     main(["gx", "history", "recorded_crime.raw", "--workdir", where["workdir"]])
     shown = capsys.readouterr().out.splitlines()
     assert len(shown) == 2 and "failed: " in shown[1] and "1 warning" in shown[1] and "recorded_crime_2019-05.csv" in shown[1]
