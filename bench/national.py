@@ -211,9 +211,11 @@ def postgres_url(base: str) -> tuple[str, str]:
 def drop_schema(base: str, schema: str) -> None:
     import sqlalchemy as sa
 
+    from warehouse.schemas import side_schemas
+
     engine = sa.create_engine(base)
     with engine.begin() as conn:
-        conn.execute(sa.text(f"drop schema if exists {schema} cascade"))
+        conn.execute(sa.text(f"drop schema if exists {', '.join([schema, *side_schemas(schema).values()])} cascade"))
     engine.dispose()
 
 

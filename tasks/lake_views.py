@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from tasks import lake
 from tasks.feed import Target
 from warehouse.engine import LAKE_SHAPES as SHAPES
+from warehouse.schemas import home
 
 
 class KeptTable(Exception):
@@ -33,8 +34,8 @@ class OtherLake(Exception):
 
 def served_lake(conn: sa.Connection, target: Target) -> Path | None:
     """The lake root a view reads now (None while it reads its empty shape)."""
-    sql = conn.execute(sa.text("select sql from duckdb_views() where schema_name = 'main' and view_name = :t"),
-                       {"t": target.table}).scalar() or ""
+    sql = conn.execute(sa.text("select sql from duckdb_views() where schema_name = :s and view_name = :t"),
+                       {"s": home(conn, target.table), "t": target.table}).scalar() or ""
     match = re.search(r"read_parquet\('((?:[^']|'')+)'", sql)
     if match is None:
         return None
@@ -93,7 +94,7 @@ def refresh(conn: sa.Connection, tables: set[str], lake_root: Path) -> None:
     """Point the views at the lake again: a view reads its shape until its first file is promoted."""
     targets = view_targets()
     for table in sorted(tables):
-        conn.execute(sa.text(f"create or replace view main.{table} as {view_sql(conn, targets[table], lake_root)}"))
+        conn.execute(sa.text(f"create or replace view {home(conn, table)}.{table} as {view_sql(conn, targets[table], lake_root)}"))
 
 
 def serve(engine: sa.Engine, lake_root: Path) -> list[str]:
@@ -122,19 +123,20 @@ def serve_one(conn: sa.Connection, target: Target, lake_root: Path) -> str | Non
     """The table as a view over the lake, in the caller's transaction; what was done, if worth saying."""
     table = target.table
     conn.execute(sa.text(f"create schema if not exists {SHAPES}"))
+    schema = home(conn, table)  # the facts' schema, or the quarantine's (warehouse/schemas.py)
     kind = conn.execute(sa.text(
-        "select table_type from information_schema.tables where table_schema = 'main' and table_name = :t"),
-        {"t": table}).scalar()
+        "select table_type from information_schema.tables where table_schema = :s and table_name = :t"),
+        {"s": schema, "t": table}).scalar()
     if kind == "VIEW":
         check_same_lake(conn, target, lake_root)
         refresh(conn, {table}, lake_root)
         return None
-    conn.execute(sa.text(f"create table if not exists {SHAPES}.{table} as select * from main.{table} limit 0"))
+    conn.execute(sa.text(f"create table if not exists {SHAPES}.{table} as select * from {schema}.{table} limit 0"))
     query = view_sql(conn, target, lake_root)
-    held = conn.execute(sa.text(f"select count(*) from main.{table}")).scalar_one()
+    held = conn.execute(sa.text(f"select count(*) from {schema}.{table}")).scalar_one()
     in_lake = conn.execute(sa.text(f"select count(*) from ({query})")).scalar_one()
     if held != in_lake:  # raised, so the transaction (its shape included) rolls back
         raise KeptTable(f"{table}: kept as a table; it holds {held:,} rows and its lake files {in_lake:,}")
-    conn.execute(sa.text(f"drop table main.{table}"))
-    conn.execute(sa.text(f"create view main.{table} as {query}"))
+    conn.execute(sa.text(f"drop table {schema}.{table}"))
+    conn.execute(sa.text(f"create view {schema}.{table} as {query}"))
     return f"{table}: now a view over the lake's {in_lake:,} rows (the table's copy dropped)" if held else None

@@ -158,12 +158,14 @@ def postgres_schema_url(base: str = PG_BASE) -> tuple[str, str]:
 
 
 def drop_postgres_schema(schema: str, base: str = PG_BASE) -> None:
-    """Remove a test schema and everything in it."""
+    """Remove a test schema, its side schemas (warehouse/schemas.py) and everything in them."""
     import sqlalchemy as sa
+
+    from warehouse.schemas import side_schemas
 
     engine = sa.create_engine(base)
     with engine.begin() as conn:
-        conn.execute(sa.text(f"drop schema if exists {schema} cascade"))
+        conn.execute(sa.text(f"drop schema if exists {', '.join([schema, *side_schemas(schema).values()])} cascade"))
     engine.dispose()
 
 

@@ -34,17 +34,18 @@ def generator_wards():
 
 
 def text_values_in_warehouse(url: str, match) -> set[str]:
-    """Every distinct text value in every table of the warehouse's schema that `match` accepts."""
+    """Every distinct text value in every table of the warehouse's schemas that `match` accepts."""
     import sqlalchemy as sa
 
     from warehouse.engine import open_engine
+    from warehouse.schemas import across
 
     engine = open_engine(url)
     found = set()
     with engine.connect() as conn:
-        columns = conn.execute(sa.text(
-            "select table_name, column_name from information_schema.columns where table_schema = current_schema() "
-            "and data_type in ('text', 'VARCHAR', 'character varying')")).all()
+        columns = across(conn,  # the analysts' schema and its side schemas: quarantine, staging and ops too
+            "select table_name, column_name from information_schema.columns where table_schema in :layout "
+            "and data_type in ('text', 'VARCHAR', 'character varying')").all()
         for table, column in columns:
             found |= {v for (v,) in conn.execute(sa.text(f"select distinct {column} from {table}")) if v and match(v)}
     engine.dispose()

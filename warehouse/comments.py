@@ -7,22 +7,24 @@ import sqlalchemy as sa
 
 from warehouse.dictionary import describe
 from warehouse.engine import is_duckdb
+from warehouse.schemas import across
 from warehouse.swap import STAGED
 
 
 def current_comments(conn: sa.Connection) -> dict[tuple[str, str | None], str | None]:
-    """(table, column or None for the table) -> its comment now, for every table and view of the schema."""
+    """(table, column or None for the table) -> its comment now, for every table and view of the schemas."""
     if is_duckdb(conn):
-        sql = ("select table_name, null, comment from duckdb_tables() where schema_name = current_schema() "
-               "union all select view_name, null, comment from duckdb_views() where schema_name = current_schema() and not internal "
-               "union all select table_name, column_name, comment from duckdb_columns() where schema_name = current_schema()")
+        sql = ("select table_name, null, comment from duckdb_tables() where schema_name in :layout "
+               "union all select view_name, null, comment from duckdb_views() where schema_name in :layout and not internal "
+               "union all select table_name, column_name, comment from duckdb_columns() where schema_name in :layout")
     else:
         sql = ("select c.relname, null, obj_description(c.oid, 'pg_class') from pg_class c "
-               "where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'v', 'p') "
+               "join pg_namespace n on n.oid = c.relnamespace where n.nspname in :layout and c.relkind in ('r', 'v', 'p') "
                "union all select c.relname, a.attname, col_description(c.oid, a.attnum) from pg_class c "
+               "join pg_namespace n on n.oid = c.relnamespace "
                "join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped "
-               "where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'v', 'p')")
-    return {(table, column): comment or None for table, column, comment in conn.execute(sa.text(sql)).all()}
+               "where n.nspname in :layout and c.relkind in ('r', 'v', 'p')")
+    return {(table, column): comment or None for table, column, comment in across(conn, sql).all()}
 
 
 def quoted(text: str) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from warehouse.schemas import across, base_schema, make_schemas, placed, search_sides
+
 DDL_DIR = Path(__file__).parent / "ddl"
 # Keys declared after the DDL, so a warehouse made before them gets them too (marts: their grain).
 DIMENSION_KEYS = {"dim_geography": ("lsoa_code",)}
@@ -60,7 +62,9 @@ def open_engine(url: str, read_only: bool = False) -> sa.Engine:
 def _new_engine(url: str, read_only: bool) -> sa.Engine:
     """A new engine for the URL (see open_engine)."""
     if not url.startswith("duckdb:"):
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=8)
+        sa.event.listen(engine, "connect", search_sides)  # the side schemas (warehouse/schemas.py)
+        return engine
     path = url.split("///", 1)[-1].split("?", 1)[0]
     if path and path != ":memory:" and not read_only:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +72,7 @@ def _new_engine(url: str, read_only: bool) -> sa.Engine:
     engine = sa.create_engine(url, poolclass=NullPool,
                               connect_args={"config": config} | ({"read_only": True} if read_only else {}))
     sa.event.listen(engine, "do_connect", _wait_for_file_lock)
+    sa.event.listen(engine, "connect", search_sides)
     return engine
 
 
@@ -97,20 +102,23 @@ def split_statements(sql: str) -> list[str]:
 def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
     """Create every table in ddl/ that does not exist yet, in file order, in one transaction
     (then the engine's own in ddl/<engine>/: PostgreSQL's partition indexes, the shared SQL
-    functions), comment them from the data dictionary, and let the analyst role read the analyst tables."""
+    functions), each in its schema (warehouse/schemas.py), comment them from the data dictionary,
+    and let the analyst role read the analysts' schema."""
     from warehouse.comments import set_comments
-    from warehouse.migrations import migrate_lineage
+    from warehouse.migrations import migrate_lineage, relocate
     from warehouse.roles import grant_analyst_reads
     from warehouse.swap import declare_grain
 
     # then the engine's own: PostgreSQL's partition indexes, each engine's functions
     files = sorted(DDL_DIR.glob("*.sql")) + sorted((DDL_DIR / engine.dialect.name).glob("*.sql"))
     with engine.begin() as conn:
-        migrate_lineage(conn)  # a warehouse from before load_id, in the same transaction as the DDL
-        shaped = lake_views(conn)
+        make_schemas(conn)
+        relocate(conn, DDL_DIR)  # a warehouse from before the side schemas, in the same transaction as the DDL
+        migrate_lineage(conn)  # a warehouse from before load_id, likewise
+        shaped, base = lake_views(conn), base_schema(conn)
         for path in files:
             for statement in split_statements(path.read_text(encoding="utf-8")):
-                conn.execute(sa.text(on_shapes(statement, shaped)))
+                conn.execute(sa.text(placed(on_shapes(statement, shaped), base)))
         for table, key in DIMENSION_KEYS.items():  # declared for BI tools; the loads keep them unique
             declare_grain(conn, table, key)
         set_comments(conn)  # the data dictionary, for BI tools
@@ -121,10 +129,10 @@ def lake_views(conn: sa.Connection) -> set[str]:
     """DuckDB: the tables served as views over the lake, whose shapes the DDL's ALTERs change."""
     if not is_duckdb(conn):
         return set()
-    return set(conn.execute(sa.text(
+    return set(across(conn,
         "select v.table_name from information_schema.tables v join information_schema.tables s "
         "on s.table_name = v.table_name and s.table_schema = :shapes "
-        "where v.table_schema = 'main' and v.table_type = 'VIEW'"), {"shapes": LAKE_SHAPES}).scalars())
+        "where v.table_schema in :layout and v.table_type = 'VIEW'", shapes=LAKE_SHAPES).scalars())
 
 
 def on_shapes(statement: str, shaped: set[str]) -> str:

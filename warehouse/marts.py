@@ -154,7 +154,16 @@ def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str 
     from warehouse.comments import set_comments
     from warehouse.finishing import finish_mart
     from warehouse.roles import grant_analyst_reads
-    from warehouse.swap import aside, builds_one_at_a_time, declare_grain, drop_staged, staged, swap_in, unbound_views
+    from warehouse.swap import (
+        aside,
+        building_schema,
+        builds_one_at_a_time,
+        declare_grain,
+        drop_staged,
+        staged,
+        swap_in,
+        unbound_views,
+    )
 
     marts = discover_marts()
     names = build_order(marts, feeds)
@@ -163,9 +172,10 @@ def build_marts(engine: sa.Engine, feeds: list[str] | None = None, analyst: str 
     with engine.connect() as conn, builds_one_at_a_time(conn):
         with conn.begin():
             drop_staged(conn)
+            schema = building_schema(conn)
             for name in names:
                 mart, table = marts[name], staged(name)
-                conn.execute(sa.text(f"create table {table} as\n{aside(mart.select(), names)}"))
+                conn.execute(sa.text(f'create table "{schema}".{table} as\n{aside(mart.select(), names)}'))
                 finish_mart(conn, name, mart.grain, table)
                 check_grain(conn, mart, table)
                 declare_grain(conn, table, mart.grain, checked=True)

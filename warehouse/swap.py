@@ -17,6 +17,7 @@ import re
 import sqlalchemy as sa
 
 from warehouse.engine import is_duckdb
+from warehouse.schemas import across, base_schema, side_schemas
 
 STAGED = "__next"
 # How long the swap waits for a lock before giving up on one mart (PostgreSQL; only a change of
@@ -55,11 +56,19 @@ def builds_one_at_a_time(conn: sa.Connection):
         conn.commit()
 
 
+def building_schema(conn: sa.Connection) -> str:
+    """Where marts are built: on PostgreSQL the staging schema, out of analysts' and BI tools' sight.
+    DuckDB moves no table between schemas (no SET SCHEMA), and nobody reads its file while a build
+    holds it, so there they are built beside the live ones."""
+    base = base_schema(conn)
+    return base if is_duckdb(conn) else side_schemas(base)["staging"]
+
+
 def drop_staged(conn: sa.Connection) -> None:
     """Drop what a build killed between its build and its swap left aside."""
-    for table in conn.execute(sa.text(
-            "select table_name from information_schema.tables where table_schema = current_schema() "
-            "and table_type = 'BASE TABLE' and table_name like :pattern"), {"pattern": f"mart%{STAGED}"}).scalars():
+    for table in across(conn,
+            "select table_name from information_schema.tables where table_schema in :layout "
+            "and table_type = 'BASE TABLE' and table_name like :pattern", pattern=f"mart%{STAGED}").scalars():
         if table.endswith(STAGED):
             conn.execute(sa.text(f"drop table {table}"))
 
@@ -136,6 +145,8 @@ def swap_in(conn: sa.Connection, name: str, grain: tuple[str, ...]) -> str | Non
     new, live = column_types(conn, staged(name)), column_types(conn, name)
     if is_duckdb(conn) or not live:
         conn.execute(sa.text(f"drop table if exists {name}"))
+        if not is_duckdb(conn):  # out of staging, into the analysts' schema
+            conn.execute(sa.text(f'alter table {staged(name)} set schema "{base_schema(conn)}"'))
         conn.execute(sa.text(f"alter table {staged(name)} rename to {name}"))
         if key_constraint(conn, name):  # PostgreSQL keeps the build's name, which the next build needs
             conn.execute(sa.text(f"alter table {name} rename constraint {key_constraint(conn, name)} to {name}_pkey"))

@@ -71,7 +71,7 @@ def test_postgres_finds_each_partition_by_index():
     try:
         ensure_schema(open_engine(url))
         indexed = {(table, definition.split("(", 1)[1].rstrip(")")) for table, definition in query(
-            url, "select tablename, indexdef from pg_indexes where schemaname = :schema", schema=schema)}
+            url, "select tablename, indexdef from pg_indexes where schemaname like :schema", schema=f"{schema}%")}
         assert ("fact_street_crime", "force, month") in indexed
         assert ("quarantine_street_crime", "force, file_month") in indexed
         assert ("fact_recorded_crime", "force, month") in indexed
@@ -124,3 +124,39 @@ def test_a_warehouse_from_before_load_ids_is_migrated_in_place(warehouse_url):
     assert len(set(ids)) == 3 and None not in ids
     assert query(warehouse_url, "select count(*) from etl_stage_itk_response") == [(0,)]  # made again, empty
     ensure_schema(engine)  # once migrated, nothing more to do
+
+
+def test_a_warehouse_from_before_the_side_schemas_has_them_moved_there_rows_and_all(warehouse_url):
+    """The DDL as it was (every table in the URL's schema) and a run numbered; then ensure_schema moves
+    the quarantine, the load log, the stage tables and the run sequence out, keeping rows, constraints
+    and the sequence's place, and analysts' tables stay."""
+    import re
+
+    from warehouse.engine import DDL_DIR, ensure_schema, split_statements
+    from warehouse.schemas import side_schemas
+
+    engine = open_engine(warehouse_url)
+    with engine.begin() as conn:
+        for path in sorted(DDL_DIR.glob("*.sql")):
+            for statement in split_statements(path.read_text(encoding="utf-8")):
+                conn.execute(sa.text(re.sub(r"\b(staging|ops|quarantine)\.(?=\w)", "", statement)))
+        conn.execute(sa.text("insert into etl_load_log (run_id, feed, status, load_id) values ('run-1', 'police_uk', 'loaded', 7)"))
+        conn.execute(sa.text("insert into quarantine_reference (feed, source_row, record, rule, load_id) values ('population', 3, '{}', 'bad', 7)"))
+        numbered = [conn.execute(sa.text("select nextval('etl_run_seq')")).scalar_one() for _ in range(3)]
+        base = conn.execute(sa.text("select current_schema()")).scalar_one()
+    assert query(warehouse_url, "select count(*) from information_schema.tables where table_name like 'quarantine%' "
+                                "and table_schema = current_schema()") == [(8,)]
+    ensure_schema(engine)
+    sides = side_schemas(base)
+    where = dict(query(warehouse_url, "select table_name, table_schema from information_schema.tables "
+                                      "where table_name in ('etl_load_log', 'quarantine_reference', 'etl_stage_itk_response', "
+                                      "'fact_street_crime')"))
+    assert where == {"etl_load_log": sides["ops"], "quarantine_reference": sides["quarantine"],
+                     "etl_stage_itk_response": sides["staging"], "fact_street_crime": base}
+    assert query(warehouse_url, "select run_id, load_id from etl_load_log") == [("run-1", 7)]
+    assert query(warehouse_url, "select feed, rule from quarantine_reference") == [("population", "bad")]
+    assert query(warehouse_url, "select nextval('etl_run_seq')") == [(numbered[-1] + 1,)]
+    with pytest.raises(sa.exc.DBAPIError, match="(?i)null"), engine.begin() as conn:  # its NOT NULL came along
+        conn.execute(sa.text("insert into etl_load_log (run_id, feed, status) values (null, 'x', 'loaded')"))
+    ensure_schema(engine)  # once moved, nothing more to do
+    assert query(warehouse_url, "select count(*) from etl_load_log") == [(1,)]

@@ -88,8 +88,8 @@ def test_a_table_whose_rows_the_lake_holds_becomes_a_view_over_it(tmp_path):
         stage_partition(tmp_path / "lake", rows, month)
     done = serve(open_engine(url), tmp_path / "lake")
     assert done == [f"fact_street_crime: now a view over the lake's {len(before)} rows (the table's copy dropped)"]
-    kinds = dict(query(url, "select table_name, table_type from information_schema.tables where table_schema = 'main'"))
-    assert kinds["fact_street_crime"] == "VIEW" and kinds["quarantine_street_crime"] == "VIEW"
+    kinds = dict(query(url, "select table_schema || '.' || table_name, table_type from information_schema.tables"))
+    assert kinds["main.fact_street_crime"] == "VIEW" and kinds["quarantine.quarantine_street_crime"] == "VIEW"
     assert rows_of(url) == before  # same rows, same types, keys from the folder names
     # a month's folder replaced is the month replaced, seen without touching the warehouse
     march = dt.date(2020, 3, 1)
@@ -118,7 +118,7 @@ def test_a_view_with_no_lake_files_reads_as_its_empty_table_and_the_ddl_alters_i
     ensure_schema(engine)
     serve(engine, tmp_path / "lake")
     assert ("raw_text",) in query(url, "select column_name from information_schema.columns "
-                                       "where table_schema = 'main' and table_name = 'quarantine_street_crime'")
+                                       "where table_schema = 'quarantine' and table_name = 'quarantine_street_crime'")
 
 
 def test_a_view_is_not_pointed_away_from_the_lake_that_holds_its_rows(tmp_path):

@@ -1,6 +1,6 @@
 """Security on PostgreSQL: the pipeline runs as a loader role that is no superuser and owns only its
-schema's tables; an analyst role reads facts, dimensions and marts but not quarantine or the load
-log; and no secret (the database password, the pseudonymisation key) reaches the console, the log
+schema's tables; an analyst role reads the analysts' schema (facts, dimensions, marts, and what the
+loader adds later) but nothing of the quarantine, ops or staging schemas; and no secret (the database password, the pseudonymisation key) reaches the console, the log
 files, the report, the warehouse, Prefect's parameters, logs or artifacts, or an exception."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from prefect.blocks.system import Secret
 from tasks.settings import get_settings
 from tests.conftest import PG_BASE, SAMPLE, SAMPLE_REFERENCE, SAMPLE_ZIP, drop_postgres_schema, postgres_schema_url, run_cli
 from warehouse.roles import identifier
+from warehouse.schemas import side_schemas
 
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres]
 PASSWORD = f"pw-{uuid.uuid4().hex}"
@@ -70,14 +71,21 @@ def secured(tmp_path_factory):
     engine.dispose()
 
 
-def query_as(role: str, schema: str, sql: str):
-    """Run one statement as the role; the scalar it returns."""
+def query_all(role: str, schema: str, sql: str, **params) -> list[tuple]:
+    """Run one statement as the role, connected as its own tools would (search path: the URL's schema alone); its rows."""
     engine = sa.create_engine(role_url(role, schema))
     try:
         with engine.begin() as conn:
-            return conn.execute(sa.text(sql)).scalar()
+            result = conn.execute(sa.text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
     finally:
         engine.dispose()
+
+
+def query_as(role: str, schema: str, sql: str):
+    """Run one statement as the role; the scalar it returns."""
+    rows = query_all(role, schema, sql)
+    return rows[0][0] if rows else None
 
 
 def test_analyst_reads_facts_dimensions_and_marts(secured):
@@ -90,18 +98,46 @@ def test_analyst_reads_facts_dimensions_and_marts(secured):
 
 
 @pytest.mark.parametrize("sql", [
-    "select count(*) from quarantine_street_crime",
-    "select count(*) from quarantine_itk_response",
-    "select count(*) from etl_load_log",
-    "select count(*) from etl_stage_itk_response",
+    "select count(*) from {quarantine}.quarantine_street_crime",
+    "select count(*) from {quarantine}.quarantine_itk_response",
+    "select count(*) from {ops}.etl_load_log",
+    "select count(*) from {staging}.etl_stage_itk_response",
     "delete from fact_street_crime",
     "insert into mart_crime_trend select * from mart_crime_trend",
     "create table analyst_scratch (x int)",
+    "create table {staging}.analyst_scratch (x int)",
 ])
 def test_analyst_cannot_read_raw_values_or_write(secured, sql):
     _, schema, _, analyst, _ = secured
     with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
-        query_as(analyst, schema, sql)
+        query_as(analyst, schema, sql.format(**side_schemas(schema)))
+
+
+def test_the_side_schemas_hold_what_analysts_must_not_read(secured):
+    _, schema, loader, analyst, _ = secured
+    sides = side_schemas(schema)
+    where = {table: place for place, table in query_all(
+        loader, schema, "select table_schema, table_name from information_schema.tables where table_schema like :s", s=f"{schema}%")}
+    assert where["fact_street_crime"] == where["mart_crime_trend"] == where["dim_geography"] == schema
+    assert where["quarantine_street_crime"] == where["quarantine_itk_response"] == sides["quarantine"]
+    assert where["etl_load_log"] == sides["ops"] and where["etl_stage_itk_response"] == sides["staging"]
+    # nothing is left aside after the builds, and the analyst sees no table of a side schema
+    assert not [t for t in where if t.endswith("__next")]
+    seen = query_all(analyst, schema, "select table_schema from information_schema.tables where table_schema like :s", s=f"{schema}%")
+    assert {place for (place,) in seen} == {schema}
+
+
+def test_a_table_the_loader_makes_later_is_the_analysts_to_read_by_the_schemas_default_privileges(secured):
+    _, schema, loader, analyst, _ = secured
+    query_as(loader, schema, "create table mart_made_later as select 1 as x")
+    query_as(loader, schema, f"create table {side_schemas(schema)['quarantine']}.quarantine_made_later as select 1 as x")
+    try:
+        assert query_as(analyst, schema, "select x from mart_made_later") == 1
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            query_as(analyst, schema, f"select x from {side_schemas(schema)['quarantine']}.quarantine_made_later")
+    finally:
+        query_as(loader, schema, "drop table mart_made_later")
+        query_as(loader, schema, f"drop table {side_schemas(schema)['quarantine']}.quarantine_made_later")
 
 
 @pytest.mark.parametrize("sql", ["create role intruder", "select count(*) from pg_authid",
@@ -135,7 +171,7 @@ def test_no_secret_anywhere(secured):
     assert str(workdir) in places["prefect"], "the scan should see this module's flow runs"
     engine = sa.create_engine(PG_BASE)
     with engine.connect() as conn:
-        log = conn.execute(sa.text(f"select * from {identifier(schema)}.etl_load_log")).all()
+        log = conn.execute(sa.text(f"select * from {identifier(side_schemas(schema)['ops'])}.etl_load_log")).all()
     engine.dispose()
     places["etl_load_log"] = json.dumps([list(map(str, row)) for row in log])
     assert len(places) > 20
@@ -154,7 +190,7 @@ def test_secret_blocks_give_the_warehouse_url_and_the_pseudonym_key(secured):
 
     workdir, schema, loader, _, runs = secured
     assert "ingest itk" in " ".join(runs[-2].args)
-    loaded = query_as(loader, schema, f"select count(*) from etl_load_log where source_name like '%/{LATER_EXPORT}' and status = 'loaded'")
+    loaded = query_as(loader, schema, f"select count(*) from {side_schemas(schema)['ops']}.etl_load_log where source_name like '%/{LATER_EXPORT}' and status = 'loaded'")
     assert loaded == 1  # the URL (and its password) came from the block: nothing else named this warehouse
     with open(workdir / "itk" / "later" / LATER_EXPORT, encoding="utf-8") as handle:
         members = {row["response_id"]: row["member_id"] for row in csv.DictReader(handle)}

@@ -1,4 +1,4 @@
-create table if not exists etl_load_log (
+create table if not exists ops.etl_load_log (
     run_id text not null,
     feed text not null,
     period text,
@@ -22,5 +22,5 @@ alter table etl_load_log add column if not exists lake_files text;
 alter table etl_load_log add column if not exists load_id bigint;
 -- the source a run was given (drop folder, archive or file): reports name files relative to it
 alter table etl_load_log add column if not exists source_root text;
-create sequence if not exists etl_run_seq;
+create sequence if not exists ops.etl_run_seq;
 comment on table etl_load_log is 'One row per source file per run: rows in = rows curated + rows quarantined for every loaded file; rejected files say why.';

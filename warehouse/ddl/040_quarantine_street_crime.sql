@@ -1,4 +1,4 @@
-create table if not exists quarantine_street_crime (
+create table if not exists quarantine.quarantine_street_crime (
     file_month date not null,
     force text not null,
     crime_id text,

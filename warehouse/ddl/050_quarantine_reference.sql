@@ -1,4 +1,4 @@
-create table if not exists quarantine_reference (
+create table if not exists quarantine.quarantine_reference (
     feed text not null,
     source_row integer not null,
     record text not null,

@@ -38,7 +38,7 @@ create table if not exists fact_recorded_crime (
 );
 comment on table fact_recorded_crime is 'One row per crime record of the force extract, by Home Office offence code, with flags, CSS weight (weights_version) and geography; no personal data or free text.';
 
-create table if not exists quarantine_recorded_crime (
+create table if not exists quarantine.quarantine_recorded_crime (
     file_month date not null,
     force text not null,
     crime_ref text,

@@ -19,7 +19,7 @@ create table if not exists fact_ho_csp_crime (
 );
 comment on table fact_ho_csp_crime is 'One row per published Home Office row: offences by CSP, offence code and financial year (and quarter where published); negative counts are recording corrections, kept and flagged.';
 
-create table if not exists quarantine_ho_csp_crime (
+create table if not exists quarantine.quarantine_ho_csp_crime (
     period text not null,
     financial_year text,
     financial_quarter text,

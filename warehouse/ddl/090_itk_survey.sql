@@ -33,7 +33,7 @@ comment on table fact_itk_response_issue is 'One row per issue named in the curr
 
 create index if not exists ix_fact_itk_response_issue_id on fact_itk_response_issue (response_id);
 
-create table if not exists quarantine_itk_response (
+create table if not exists quarantine.quarantine_itk_response (
     export_date date not null,
     response_id text,
     member_pseudonym text,
@@ -55,7 +55,7 @@ create table if not exists quarantine_itk_response (
 );
 comment on table quarantine_itk_response is 'One row per export row held back, with the rules it broke (;-separated); member id pseudonymised and postcode cut to its district, free text never read.';
 
-create table if not exists etl_stage_itk_response (
+create table if not exists staging.etl_stage_itk_response (
     export_date date not null,
     response_id text not null,
     member_pseudonym text not null,
@@ -77,7 +77,7 @@ comment on table etl_stage_itk_response is 'Pipeline working table: the export b
 
 create index if not exists ix_etl_stage_itk_response_id on etl_stage_itk_response (response_id);
 
-create table if not exists etl_stage_itk_response_issue (
+create table if not exists staging.etl_stage_itk_response_issue (
     export_date date not null,
     response_id text not null,
     updated_at timestamp not null,

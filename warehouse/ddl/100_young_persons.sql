@@ -34,7 +34,7 @@ create table if not exists fact_young_persons_response (
 );
 comment on table fact_young_persons_response is 'One row per pupil''s response to the Trading Standards Young Persons Survey, per wave (2019-20); yes/no answers as booleans, null where the question was not asked; school_urn is never published below district; free text never loaded.';
 
-create table if not exists quarantine_young_persons_response (
+create table if not exists quarantine.quarantine_young_persons_response (
     file_wave text not null,
     response_id text,
     wave text,

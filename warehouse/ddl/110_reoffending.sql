@@ -34,7 +34,7 @@ create table if not exists fact_moj_reoffending_series (
 );
 comment on table fact_moj_reoffending_series is 'One row per published figure of the national proven reoffending series (measure new/old methodology; rate cohort, reoffenders, reoffences, binary %, frequency, adjusted, OGRS4); an empty figure is null, never zero.';
 
-create table if not exists quarantine_moj_reoffending (
+create table if not exists quarantine.quarantine_moj_reoffending (
     layout text not null,
     partition_key text,
     source_row integer not null,
@@ -74,7 +74,7 @@ create table if not exists fact_reoffence (
 );
 comment on table fact_reoffence is 'One row per offence group listed for a reoffender in the cohort extract, in the order listed.';
 
-create table if not exists quarantine_reoffending_cohort (
+create table if not exists quarantine.quarantine_reoffending_cohort (
     file_cohort_start date not null,
     offender_key text,
     cohort_start text,
