@@ -24,6 +24,10 @@ SIDES = ("staging", "ops", "quarantine")
 PLAIN = ("public", "main")  # a database's default schema: its sides need no prefix
 
 
+class MissingSchema(RuntimeError):
+    """A side schema is missing and the connection's role may not create it."""
+
+
 def side_schemas(base: str) -> dict[str, str]:
     """The side schemas' real names beside the base schema, by kind."""
     return {kind: kind if base in PLAIN else f"{base}_{kind}" for kind in SIDES}
@@ -85,7 +89,11 @@ def make_schemas(conn: sa.Connection) -> list[str]:
     present = set(conn.execute(sa.text("select schema_name from information_schema.schemata")).scalars())
     made = [schema for schema in side_schemas(base).values() if schema not in present]
     for schema in made:
-        conn.execute(sa.text(f"create schema {quoted(schema)}"))
+        try:
+            conn.execute(sa.text(f"create schema {quoted(schema)}"))
+        except sa.exc.ProgrammingError as exc:  # the loader of a warehouse made before the side schemas
+            raise MissingSchema(f"schema {schema} is missing and this role may not create it ({exc.orig}): run "
+                                "`csp-pipeline roles` once as an administrator, which creates it for the loader") from exc
     if made and conn.dialect.name == "duckdb":  # its search path could not name them before they existed
         conn.execute(sa.text("set search_path = '" + ",".join(layout(conn)) + "'"))
     return made

@@ -16,7 +16,7 @@ from prefect.blocks.system import Secret
 from tasks.settings import get_settings
 from tests.conftest import PG_BASE, SAMPLE, SAMPLE_REFERENCE, SAMPLE_ZIP, drop_postgres_schema, postgres_schema_url, run_cli
 from warehouse.roles import identifier
-from warehouse.schemas import side_schemas
+from warehouse.schemas import MissingSchema, side_schemas
 
 pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.postgres]
 PASSWORD = f"pw-{uuid.uuid4().hex}"
@@ -206,3 +206,22 @@ def test_a_password_is_never_a_flow_parameter():
     with pytest.raises(ValueError, match="CSP_WAREHOUSE_URL"):
         get_settings(warehouse_url=f"postgresql+psycopg://someone:{PASSWORD}@db/warehouse")
     assert get_settings(warehouse_url="postgresql+psycopg://someone@db/warehouse").warehouse_url
+
+
+def test_a_loader_whose_side_schemas_are_missing_is_told_to_run_roles(secured):
+    """A warehouse set up before the side schemas: the loader may not create them, and says who can."""
+    from warehouse.engine import ensure_schema, open_engine
+
+    _, schema, loader, _, _ = secured
+    admin = sa.create_engine(PG_BASE)
+    staging = side_schemas(schema)["staging"]
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"alter schema {identifier(staging)} rename to {identifier(staging + '_away')}"))
+    try:
+        with pytest.raises(MissingSchema, match=f"schema {staging} is missing .* run `csp-pipeline roles`"):
+            ensure_schema(open_engine(role_url(loader, schema)))
+    finally:
+        open_engine(role_url(loader, schema)).dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"alter schema {identifier(staging + '_away')} rename to {identifier(staging)}"))
+        admin.dispose()
