@@ -16,7 +16,10 @@ import numpy as np
 
 from warehouse import statistics as st
 
-MAX_FINDINGS = 10
+# Room for one finding on each theme the assessment reports (crime and harm, rates, concentration,
+# deprivation, domestic abuse, outcomes, hotspots, reoffending, community concerns, young people)
+# beside the changes by crime type: at 10, the ranking pushed domestic abuse and reoffending off the county page.
+MAX_FINDINGS = 14
 SOURCE_LABELS = {"police_uk": "data.police.uk", "force_extract": "the force's crime records", "ho_csp": "Home Office tables"}
 
 
@@ -40,8 +43,12 @@ class Finding:
 
 
 def ranked(findings: list[Finding], limit: int = MAX_FINDINGS) -> list[Finding]:
-    """The findings in page order: by tier, then the biggest first."""
-    return sorted(findings, key=lambda f: (f.tier, -abs(f.size)))[:limit]
+    """The findings in page order: by tier, then the biggest first. Each rule's first finding is kept
+    before any rule's second, so changes by crime type in three sources never crowd a theme off the page."""
+    order = sorted(findings, key=lambda f: (f.tier, -abs(f.size)))
+    firsts = [f for i, f in enumerate(order) if all(g.rule != f.rule for g in order[:i])]
+    kept = {id(f) for f in (firsts + [f for f in order if f not in firsts])[:limit]}
+    return [f for f in order if id(f) in kept]
 
 
 def whole(n: float) -> str:
@@ -276,3 +283,90 @@ def hotspots(rows: list[dict], area: str) -> list[Finding]:
             f"{shown} ({top['window_start']:%b %Y} to {top['window_end']:%b %Y}).")
     return [Finding("hotspots", text, "map-lsoas", f"{top['window_start']:%Y-%m} to {top['window_end']:%Y-%m}", None,
                     len(rows) / 100, None, float(len(rows)))]
+
+
+def differs(first: dict, second: dict) -> bool:
+    """Whether two cohorts' proportions reoffending differ at 95% (two-proportion z-test on the counts)."""
+    p = st.two_proportion_p([first["reoffenders"]], [first["offenders"]], [second["reoffenders"]], [second["offenders"]])
+    return bool(st.significant(p)[0])
+
+
+def reoffending(rows: list[dict], area: str) -> list[Finding]:
+    """The latest annual cohort's proven reoffending rate: against the year before, and against England
+    and Wales for the same cohort where one is held (never a national figure of another year)."""
+    own = sorted((r for r in rows if r["area_level"] != "national"), key=lambda r: r["period_start"])
+    if not own:
+        return []
+    latest = own[-1]
+    cohort = f"cohort starting {latest['period_start']:%B %Y}"
+    if latest.get("proportion_reoffending") is None:
+        return [Finding("reoffending", f"The proven reoffending rate of {area}'s {cohort} is not published "
+                                       "(a count is withheld, or an authority's is missing).", "reoffending-rate",
+                        f"{cohort}, Ministry of Justice", None, 0.0)]
+    text = (f"{share(latest['proportion_reoffending'])} of the {whole(latest['offenders'])} offenders in {area}'s {cohort} "
+            f"had a proven reoffence within a year ({interval(latest['proportion_lower'], latest['proportion_upper'])})")
+    significant, size, direction = None, 0.0, None
+    before = next((r for r in own if r["period_start"] == latest["period_start"].replace(year=latest["period_start"].year - 1)
+                   and r.get("proportion_reoffending") is not None), None)
+    if before is not None:
+        significant = differs(before, latest)
+        direction = "rise" if latest["proportion_reoffending"] > before["proportion_reoffending"] else "fall"
+        size = latest["proportion_reoffending"] / before["proportion_reoffending"] - 1
+        text += f", against {share(before['proportion_reoffending'])} a year before" + verdict(significant, direction)
+    national = next((r for r in rows if r["area_level"] == "national" and r["period_start"] == latest["period_start"]
+                     and r.get("proportion_reoffending") is not None), None)
+    if national is None:
+        text += "; no England and Wales figure for the same cohort is held, so none is set beside it"
+    else:
+        gap = differs(national, latest)
+        text += (f"; England and Wales: {share(national['proportion_reoffending'])}"
+                 + (", a significant difference" if gap else ", no significant difference"))
+    return [Finding("reoffending", text + " (Ministry of Justice proven reoffending).", "reoffending-rate",
+                    f"{cohort} against the cohort a year before, Ministry of Justice", significant, size, direction,
+                    latest["proportion_reoffending"])]
+
+
+def community_concerns(rows: list[dict], area: str, is_county: bool) -> list[Finding]:
+    """The community issue residents name most, with its share beside the county's."""
+    top = min((r for r in rows if r.get("rank") is not None), key=lambda r: r["rank"], default=None)
+    if top is None:
+        return [Finding("community_concerns", f"{area}'s community issues are suppressed (too few Lancashire Talking "
+                                              "responses to publish).", "community-issues", "suppressed", None, 0.0)] if rows else []
+    months = f"{top['period_start']:%B %Y} to {top['period_end']:%B %Y}"
+    text = (f"{top['issue_category']} is the community issue residents of {area} name most in Lancashire Talking: "
+            f"{share(top['share'])} of {whole(top['total_responses'])} responses, {months} "
+            f"({interval(top['share_lower'], top['share_upper'])})")
+    significant = None
+    if not is_county and top.get("county_share_lower") is not None:
+        significant = bool(top["share_lower"] > top["county_share_upper"] or top["share_upper"] < top["county_share_lower"])
+        text += (f"; the county's share is {share(top['county_share'])}"
+                 + (", a significant difference" if significant else ", no significant difference"))
+    return [Finding("community_concerns", text + ".", "community-issues",
+                    f"responses {months}, the current version of each", significant, top["share"], None, top["share"])]
+
+
+def young_people(rows: list[dict], area: str) -> list[Finding]:
+    """The Young Persons Survey indicators that changed significantly since the previous wave (the
+    largest said), or that none did."""
+    tested = [r for r in rows if r.get("change_significant") is not None]
+    if not tested:
+        return []
+    wave = tested[0]["wave"]
+    changed = [r for r in tested if r["change_significant"]]
+    if not changed:
+        return [Finding("young_people", f"None of the {len(tested)} Young Persons Survey indicators for {area}'s pupils changed "
+                                        f"significantly between the previous wave and wave {wave}.", "young-persons",
+                        f"wave {wave} against the previous wave", False, 0.0)]
+    def relative(r: dict) -> float:
+        """The change as a share of the previous wave's value."""
+        return r["change"] / r["previous_wave_value"] if r["previous_wave_value"] else 0.0
+    biggest = max(changed, key=lambda r: abs(relative(r)))
+    mean = biggest["indicator"] == "mean_units_per_week"
+    fmt = (lambda x: f"{x:.1f}") if mean else share
+    direction = "rise" if biggest["change"] > 0 else "fall"
+    text = (f"{len(changed)} of {len(tested)} Young Persons Survey indicators for {area}'s pupils changed significantly "
+            f"between the previous wave and wave {wave}; the largest, {biggest['indicator'].replace('_', ' ')}, "
+            f"{'rose' if direction == 'rise' else 'fell'} from {fmt(biggest['previous_wave_value'])} to {fmt(biggest['value'])} "
+            f"({interval(biggest['value_lower'], biggest['value_upper'], fmt)}; p = {biggest['change_p_value']:.2g}).")
+    return [Finding("young_people", text, "young-persons", f"wave {wave} against the previous wave", True,
+                    relative(biggest), direction, biggest["value"])]

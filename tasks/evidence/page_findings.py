@@ -94,4 +94,28 @@ def for_page(conn: sa.Connection, area: str | None, force: str) -> list[rules.Fi
         conn, f"select lsoa_name, count, months_required, months_in_window, window_start, window_end "
               f"from mart_persistent_hotspots where force = :force and measure = 'crime' and {in_area} "
               f"order by count desc nulls last", force=force, name=name), place)
+    found += people_findings(conn, area, force, place)
     return rules.ranked(found)
+
+
+def people_findings(conn: sa.Connection, area: str | None, force: str, place: str) -> list[rules.Finding]:
+    """Reoffending, community concerns and young people's behaviour, for the page's area."""
+    level, name = _level(area)
+    own = ("area_level = 'authority' and area_name = :name" if area else "area_level = 'force_area' and area_code in "
+           "(select force_area_code from dim_geography where force = :force)")
+    found = rules.reoffending(fetch(
+        conn, "select area_level, period_start, offenders, reoffenders, proportion_reoffending, proportion_lower, "
+              f"proportion_upper from mart_reoffending_rate where adult_juvenile = 'All' and period_type = 'annual' "
+              f"and (area_level = 'national' or ({own}))", name=name, force=force), place)
+    found += rules.community_concerns(fetch(
+        conn, "select a.rank, a.issue_category, a.total_responses, a.share, a.share_lower, a.share_upper, a.period_start, "
+              "a.period_end, c.share as county_share, c.share_lower as county_share_lower, c.share_upper as county_share_upper "
+              "from mart_community_issues a join mart_community_issues c on c.area_level = 'county' and c.row_type = 'category' "
+              "and c.issue_category = a.issue_category where a.row_type = 'category' and a.area_level = :level "
+              "and (cast(:name as text) is null or a.area_name = :name)", level=level, name=name), place, area is None)
+    found += rules.young_people(fetch(
+        conn, "select wave, indicator, value, value_lower, value_upper, previous_wave_value, change, change_p_value, "
+              "change_significant from mart_young_persons_indicators where gender = 'All' and area_level = :level "
+              "and (cast(:name as text) is null or area_name = :name) "
+              "and wave = (select max(wave) from mart_young_persons_indicators)", level=level, name=name), place)
+    return found

@@ -148,7 +148,7 @@ def test_the_county_findings_are_recomputed_from_the_marts(pack, demo):
 
     url = f"duckdb:///{demo / 'var' / 'warehouse.duckdb'}"
     found = findings_on((pack / "index.html").read_text(encoding="utf-8"))
-    assert 5 <= len(found) <= 10
+    assert 5 <= len(found) <= 14
     tiers = [{"yes": 0, "untested": 1, "no": 2}[f["significant"]] for f in found]
     assert tiers == sorted(tiers) or all(f["value"] is None for f in found[tiers.index(2):])  # significant first
     by_rule = {f["rule"]: f for f in found}
@@ -175,6 +175,26 @@ def test_the_county_findings_are_recomputed_from_the_marts(pack, demo):
     gradient = next(f for f in found if f["rule"] == "deprivation" and "The crime rate" in f["text"])
     assert gradient["value"] == pytest.approx(deciles[1] / deciles[10], rel=1e-4)
     assert gradient["direction"] == "above" and gradient["significant"] == "yes"
+    # reoffending: the force area's latest annual cohort from its counts, tested against the year before by a 2x2 chi-square
+    from scipy.stats import chi2_contingency
+
+    cohorts = query(url, "select reoffenders, offenders from mart_reoffending_rate where area_level = 'force_area' and "
+                         "adult_juvenile = 'All' and period_type = 'annual' order by period_start desc limit 2")
+    (x2, n2), (x1, n1) = cohorts
+    assert by_rule["reoffending"]["value"] == pytest.approx(x2 / n2, rel=1e-4)
+    p = chi2_contingency([[x1, n1 - x1], [x2, n2 - x2]], correction=False).pvalue
+    assert by_rule["reoffending"]["significant"] == ("yes" if p < 0.05 else "no")
+    # community concerns: the county's most named category, its share of responses
+    (responses, total), = query(url, "select responses, total_responses from mart_community_issues where area_level = 'county' "
+                                     "and row_type = 'category' order by responses desc limit 1")
+    assert by_rule["community_concerns"]["value"] == pytest.approx(responses / total, rel=1e-4)
+    # young people: the named indicator's latest county value is its numerator over its denominator
+    young = by_rule["young_people"]
+    named = re.search(r"the largest, ([a-z ]+), (?:rose|fell)", young["text"]).group(1).replace(" ", "_")
+    (numerator, denominator), = query(url, "select numerator, denominator from mart_young_persons_indicators where "
+                                           "area_level = 'county' and gender = 'All' and indicator = :i and wave = "
+                                           "(select max(wave) from mart_young_persons_indicators)", i=named)
+    assert young["value"] == pytest.approx(numerator / denominator, rel=1e-4) and young["significant"] == "yes"
 
 
 @pytest.mark.system

@@ -129,3 +129,90 @@ def test_a_suppressed_concentration_is_said_as_suppressed():
 @pytest.mark.parametrize("value,text", [(0.0834, "8%"), (0.0075, "0.8%"), (0.1, "10%"), (-0.25, "-25%"), (0.001, "0.1%")])
 def test_percentages_read_as_a_report_writer_would_write_them(value, text):
     assert rules.percent(value) == text
+
+
+def cohort(start: str, offenders: int | None, reoffenders: int | None, level: str = "authority") -> dict:
+    """A reoffending mart row: its proportion and Wilson interval from the counts, or withheld."""
+    from warehouse.statistics import wilson_interval
+
+    held = offenders is not None and reoffenders is not None
+    lower, upper = wilson_interval([reoffenders or 0], [offenders or 1])
+    return {"area_level": level, "period_start": dt.date.fromisoformat(start), "offenders": offenders, "reoffenders": reoffenders,
+            "proportion_reoffending": reoffenders / offenders if held else None,
+            "proportion_lower": float(lower[0]) if held else None, "proportion_upper": float(upper[0]) if held else None}
+
+
+def pooled_z_significant(x1: int, n1: int, x2: int, n2: int) -> bool:
+    """The pooled two-proportion test, as a 2x2 chi-square without continuity correction (z squared)."""
+    from scipy.stats import chi2_contingency
+
+    return chi2_contingency([[x1, n1 - x1], [x2, n2 - x2]], correction=False).pvalue < 0.05
+
+
+@pytest.mark.parametrize("before, after", [((300, 1000), (360, 1000)), ((300, 1000), (310, 1000))])
+def test_reoffending_is_set_against_the_year_before_by_the_test_and_against_no_other_years_national(before, after):
+    rows = [cohort("2018-04-01", before[1], before[0]), cohort("2019-04-01", after[1], after[0]),
+            cohort("2013-04-01", 600_000, 186_000, "national")]
+    (found,) = rules.reoffending(rows, "Burnley")
+    assert found.significant == pooled_z_significant(before[0], before[1], after[0], after[1])
+    assert found.direction == "rise" and found.value == after[0] / after[1]
+    assert "cohort starting April 2019" in found.text and "a year before" in found.text
+    assert "no England and Wales figure for the same cohort" in found.text  # 2013's is not like for like
+    assert ("a statistically significant rise" in found.text) == found.significant
+
+
+def test_reoffending_beside_england_and_wales_for_the_same_cohort_and_a_withheld_count_said_as_such():
+    rows = [cohort("2019-04-01", 1000, 250), cohort("2019-04-01", 600_000, 186_000, "national")]
+    (found,) = rules.reoffending(rows, "Fylde")
+    assert "England and Wales: 31.0%, a significant difference" in found.text and found.significant is None
+    (withheld,) = rules.reoffending([cohort("2018-04-01", 900, 250), cohort("2019-04-01", None, None)], "Fylde")
+    assert "is not published" in withheld.text and withheld.value is None and withheld.tier == 2
+
+
+def issue(rank, category, share_, total=2000, county=(0.70, 0.69, 0.71), **extra) -> dict:
+    from warehouse.statistics import wilson_interval
+
+    lower, upper = wilson_interval([round(share_ * total)], [total])
+    return {"rank": rank, "issue_category": category, "total_responses": total, "share": share_, "share_lower": float(lower[0]),
+            "share_upper": float(upper[0]), "period_start": dt.date(2019, 10, 1), "period_end": dt.date(2020, 3, 31),
+            "county_share": county[0], "county_share_lower": county[1], "county_share_upper": county[2]} | extra
+
+
+def test_the_issue_residents_name_most_is_set_beside_the_county_by_its_interval():
+    rows = [issue(2, "Speeding", 0.5), issue(1, "Road safety", 0.79), {"rank": None, "issue_category": "Litter"}]
+    (found,) = rules.community_concerns(rows, "Burnley", is_county=False)
+    assert found.text.startswith("Road safety is the community issue residents of Burnley name most")
+    assert found.significant and "the county's share is 70.0%, a significant difference" in found.text
+    (close,) = rules.community_concerns([issue(1, "Road safety", 0.705)], "Chorley", is_county=False)
+    assert close.significant is False and "no significant difference" in close.text
+    (county,) = rules.community_concerns([issue(1, "Road safety", 0.70)], "Lancashire", is_county=True)
+    assert county.significant is None and "county's share" not in county.text
+    (hidden,) = rules.community_concerns([{"rank": None}], "Ribble Valley", is_county=False)
+    assert "suppressed" in hidden.text
+
+
+def indicator(name, value, previous, p, **extra) -> dict:
+    return {"wave": "2019-20", "indicator": name, "value": value, "value_lower": value - 0.01, "value_upper": value + 0.01,
+            "previous_wave_value": previous, "change": value - previous, "change_p_value": p,
+            "change_significant": None if p is None else p < 0.05} | extra
+
+
+def test_young_people_say_the_largest_significant_change_or_that_none_changed():
+    rows = [indicator("vapes", 0.14, 0.09, 1e-14), indicator("drinks_alcohol", 0.41, 0.46, 1e-6),
+            indicator("smokes", 0.07, 0.064, 0.36), indicator("carried_knife", 0.04, 0.05, None)]
+    (found,) = rules.young_people(rows, "Lancashire")
+    # vapes moved 56% of its previous value, drinking 11%: the largest relative change is said
+    assert found.text.startswith("2 of 3 Young Persons Survey indicators") and "vapes, rose from 9.0% to 14.0%" in found.text
+    assert found.significant and found.direction == "rise" and found.size == pytest.approx(0.05 / 0.09)
+    (none,) = rules.young_people([r | {"change_significant": False} for r in rows[:3]], "Wyre")
+    assert none.significant is False and none.text.startswith("None of the 3 Young Persons Survey indicators")
+    mean = indicator("mean_units_per_week", 6.34, 5.94, 0.027)
+    assert "from 5.9 to 6.3" in rules.young_people([mean], "Lancashire")[0].text  # units, not a percentage
+
+
+def test_every_rule_keeps_its_first_finding_before_any_rule_keeps_a_second():
+    changes = [rules.Finding("category_change", f"change {i}", "f", "b", True, 0.5 - i / 100) for i in range(5)]
+    themes = [rules.Finding(rule, rule, "f", "b", None, 0.1) for rule in ("domestic_abuse", "reoffending", "young_people")]
+    kept = rules.ranked(changes + themes, limit=5)
+    assert [f.rule for f in kept] == ["category_change", "category_change", "domestic_abuse", "reoffending", "young_people"]
+    assert kept[:2] == changes[:2]  # the two biggest changes, still first: the order is the ranking's
