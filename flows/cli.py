@@ -163,9 +163,9 @@ def setup_roles(args) -> int:
     if engine.dialect.name != "postgresql":
         print(f"roles are for a PostgreSQL warehouse; {settings.warehouse_display} is not one")
         return 1
-    ensure_schema(engine)
+    done = ensure_schema(engine)  # a warehouse an earlier version made is brought up to date first
     with engine.begin() as conn:
-        done = roles.setup_roles(conn, args.loader, args.analyst)
+        done += roles.setup_roles(conn, args.loader, args.analyst)
     print("\n".join(done))
     return 0
 

@@ -30,7 +30,8 @@ def prepare_warehouse(settings: Settings, numbered: bool = True) -> int | None:
     from tasks.runs import reserve_run_number
 
     engine = open_engine(settings.warehouse)
-    ensure_schema(engine, settings.analyst_role)
+    for said in ensure_schema(engine, settings.analyst_role):  # an earlier version's warehouse, brought up to date
+        get_run_logger().info("warehouse: %s", said)
     for said in serve(engine, settings.lake):
         get_run_logger().warning("%s", said)
     with engine.begin() as conn:  # after serve: DuckDB's views over the lake are made again each run

@@ -99,11 +99,12 @@ def split_statements(sql: str) -> list[str]:
     return [s.strip() for s in re.split(r";\s*$", sql, flags=re.M) if s.strip()]
 
 
-def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
+def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> list[str]:
     """Create every table in ddl/ that does not exist yet, in file order, in one transaction
     (then the engine's own in ddl/<engine>/: PostgreSQL's partition indexes, the shared SQL
     functions), each in its schema (warehouse/schemas.py), comment them from the data dictionary,
-    and let the analyst role read the analysts' schema."""
+    and let the analyst role read the analysts' schema. Returns what it changed of a warehouse an
+    earlier version made (tables moved to their schemas, lineage migrated), for the run's log."""
     from warehouse.comments import set_comments
     from warehouse.migrations import migrate_lineage, relocate
     from warehouse.roles import grant_analyst_reads
@@ -113,8 +114,8 @@ def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
     files = sorted(DDL_DIR.glob("*.sql")) + sorted((DDL_DIR / engine.dialect.name).glob("*.sql"))
     with engine.begin() as conn:
         make_schemas(conn)
-        relocate(conn, DDL_DIR)  # a warehouse from before the side schemas, in the same transaction as the DDL
-        migrate_lineage(conn)  # a warehouse from before load_id, likewise
+        changed = relocate(conn, DDL_DIR)  # a warehouse from before the side schemas, in the same transaction as the DDL
+        changed += migrate_lineage(conn)  # a warehouse from before load_id, likewise
         shaped, base = lake_views(conn), base_schema(conn)
         for path in files:
             for statement in split_statements(path.read_text(encoding="utf-8")):
@@ -123,6 +124,7 @@ def ensure_schema(engine: sa.Engine, analyst: str | None = None) -> None:
             declare_grain(conn, table, key)
         set_comments(conn)  # the data dictionary, for BI tools
         grant_analyst_reads(conn, analyst)
+    return changed
 
 
 def lake_views(conn: sa.Connection) -> set[str]:

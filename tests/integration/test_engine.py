@@ -146,8 +146,9 @@ def test_a_warehouse_from_before_the_side_schemas_has_them_moved_there_rows_and_
         base = conn.execute(sa.text("select current_schema()")).scalar_one()
     assert query(warehouse_url, "select count(*) from information_schema.tables where table_name like 'quarantine%' "
                                 "and table_schema = current_schema()") == [(8,)]
-    ensure_schema(engine)
+    said = ensure_schema(engine)
     sides = side_schemas(base)
+    assert f"etl_load_log: moved to schema {sides['ops']}" in said and f"etl_run_seq: moved to schema {sides['ops']}" in said
     where = dict(query(warehouse_url, "select table_name, table_schema from information_schema.tables "
                                       "where table_name in ('etl_load_log', 'quarantine_reference', 'etl_stage_itk_response', "
                                       "'fact_street_crime')"))
@@ -158,5 +159,5 @@ def test_a_warehouse_from_before_the_side_schemas_has_them_moved_there_rows_and_
     assert query(warehouse_url, "select nextval('etl_run_seq')") == [(numbered[-1] + 1,)]
     with pytest.raises(sa.exc.DBAPIError, match="(?i)null"), engine.begin() as conn:  # its NOT NULL came along
         conn.execute(sa.text("insert into etl_load_log (run_id, feed, status) values (null, 'x', 'loaded')"))
-    ensure_schema(engine)  # once moved, nothing more to do
+    assert ensure_schema(engine) == []  # once moved, nothing more to do
     assert query(warehouse_url, "select count(*) from etl_load_log") == [(1,)]
