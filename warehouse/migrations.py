@@ -96,7 +96,8 @@ def move_duckdb(conn: sa.Connection, base: str, name: str, kind: str, to: str) -
         return
     catalog = "duckdb_views() where view_name" if kind == "view" else "duckdb_tables() where table_name"
     create = conn.execute(sa.text(f"select sql from {catalog} = :n and schema_name = :s"), {"s": base, "n": name}).scalar_one()
-    conn.execute(sa.text(re.sub(rf'^CREATE (TABLE|VIEW) (?:"?{base}"?\.)?"?{name}"?', rf'CREATE \1 "{to}".{name}', create, count=1)))
+    # as the driver's SQL, not sa.text: a view's own text may hold a ':' that is no bind parameter
+    conn.exec_driver_sql(re.sub(rf'^CREATE (TABLE|VIEW) (?:"?{base}"?\.)?"?{name}"?', rf'CREATE \1 "{to}".{name}', create, count=1))
     if kind == "table":
         conn.execute(sa.text(f'insert into "{to}".{name} select * from "{base}".{name}'))
     conn.execute(sa.text(f'drop {kind} "{base}".{name}'))

@@ -141,7 +141,13 @@ def test_a_warehouse_from_before_the_side_schemas_has_them_moved_there_rows_and_
             for statement in split_statements(path.read_text(encoding="utf-8")):
                 conn.execute(sa.text(re.sub(r"\b(staging|ops|quarantine)\.(?=\w)", "", statement)))
         conn.execute(sa.text("insert into etl_load_log (run_id, feed, status, load_id) values ('run-1', 'police_uk', 'loaded', 7)"))
-        conn.execute(sa.text("insert into quarantine_reference (feed, source_row, record, rule, load_id) values ('population', 3, '{}', 'bad', 7)"))
+        if conn.dialect.name == "duckdb":  # there quarantine tables were views over the lake: one moves as a view, its text intact
+            conn.execute(sa.text("drop table quarantine_reference"))
+            conn.exec_driver_sql("create view quarantine_reference as select 'population' as feed, 3 as source_row, "
+                                 "'held back: see :note' as record, 'bad' as rule, 7 as load_id")
+        else:
+            conn.execute(sa.text("insert into quarantine_reference (feed, source_row, record, rule, load_id) "
+                                 "values ('population', 3, '{}', 'bad', 7)"))
         numbered = [conn.execute(sa.text("select nextval('etl_run_seq')")).scalar_one() for _ in range(3)]
         base = conn.execute(sa.text("select current_schema()")).scalar_one()
     assert query(warehouse_url, "select count(*) from information_schema.tables where table_name like 'quarantine%' "
