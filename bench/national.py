@@ -211,11 +211,11 @@ def postgres_url(base: str) -> tuple[str, str]:
 def drop_schema(base: str, schema: str) -> None:
     import sqlalchemy as sa
 
-    from warehouse.schemas import side_schemas
+    from warehouse.schemas import schemas_of
 
     engine = sa.create_engine(base)
     with engine.begin() as conn:
-        conn.execute(sa.text(f"drop schema if exists {', '.join([schema, *side_schemas(schema).values()])} cascade"))
+        conn.execute(sa.text(f"drop schema if exists {', '.join(schemas_of(schema))} cascade"))
     engine.dispose()
 
 

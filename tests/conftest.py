@@ -161,11 +161,11 @@ def drop_postgres_schema(schema: str, base: str = PG_BASE) -> None:
     """Remove a test schema, its side schemas (warehouse/schemas.py) and everything in them."""
     import sqlalchemy as sa
 
-    from warehouse.schemas import side_schemas
+    from warehouse.schemas import schemas_of
 
     engine = sa.create_engine(base)
     with engine.begin() as conn:
-        conn.execute(sa.text(f"drop schema if exists {', '.join([schema, *side_schemas(schema).values()])} cascade"))
+        conn.execute(sa.text(f"drop schema if exists {', '.join(schemas_of(schema))} cascade"))
     engine.dispose()
 
 

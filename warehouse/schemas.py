@@ -33,15 +33,19 @@ def side_schemas(base: str) -> dict[str, str]:
     return {kind: kind if base in PLAIN else f"{base}_{kind}" for kind in SIDES}
 
 
+def schemas_of(base: str) -> list[str]:
+    """The base schema and its side schemas, in search order."""
+    return [base, *side_schemas(base).values()]
+
+
 def base_schema(conn: sa.Connection) -> str:
     """The schema analysts read: the first of the connection's search path that exists."""
     return conn.execute(sa.text("select current_schema()")).scalar_one()
 
 
 def layout(conn: sa.Connection) -> list[str]:
-    """The base schema and its side schemas, in search order."""
-    base = base_schema(conn)
-    return [base, *side_schemas(base).values()]
+    """The connection's base schema and its side schemas, in search order."""
+    return schemas_of(base_schema(conn))
 
 
 def placed(statement: str, base: str) -> str:
@@ -54,6 +58,11 @@ def placed(statement: str, base: str) -> str:
 def quoted(name: str) -> str:
     """A schema name as a quoted identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def duckdb_search_path(schemas: list[str]) -> str:
+    """DuckDB's SET statement for a search path (it takes one comma-separated string)."""
+    return "set search_path = '" + ",".join(schemas) + "'"
 
 
 def search_sides(dbapi_connection, _record) -> None:
@@ -69,11 +78,11 @@ def search_sides(dbapi_connection, _record) -> None:
         base = cursor.fetchone()[0]
         if base is None:  # PostgreSQL: no schema of the URL's search path exists yet
             return
-        wanted = [base, *side_schemas(base).values()]
+        wanted = schemas_of(base)
         if duck:
             cursor.execute("select schema_name from duckdb_schemas() where database_name = current_database()")
             present = {name for (name,) in cursor.fetchall()}
-            cursor.execute("set search_path = '" + ",".join(s for s in wanted if s in present) + "'")
+            cursor.execute(duckdb_search_path([s for s in wanted if s in present]))
         else:
             cursor.execute("set search_path to " + ", ".join(quoted(s) for s in wanted))
     finally:
@@ -95,7 +104,7 @@ def make_schemas(conn: sa.Connection) -> list[str]:
             raise MissingSchema(f"schema {schema} is missing and this role may not create it ({exc.orig}): run "
                                 "`csp-pipeline roles` once as an administrator, which creates it for the loader") from exc
     if made and conn.dialect.name == "duckdb":  # its search path could not name them before they existed
-        conn.execute(sa.text("set search_path = '" + ",".join(layout(conn)) + "'"))
+        conn.execute(sa.text(duckdb_search_path(layout(conn))))
     return made
 
 

@@ -77,6 +77,16 @@ def rate(x: float) -> str:
     return f"{x:,.0f}" if x >= 9.95 else f"{x:.1f}"
 
 
+def parted(mine: tuple[float, float], other: tuple[float, float]) -> bool:
+    """Whether two 95% intervals (lower, upper) do not overlap: the gap test of a share against the county's."""
+    return bool(mine[0] > other[1] or mine[1] < other[0])
+
+
+def gap(significant: bool) -> str:
+    """', a significant difference' / ', no significant difference'."""
+    return ", a significant difference" if significant else ", no significant difference"
+
+
 def verdict(significant: bool | None, direction: str) -> str:
     """', a statistically significant fall' / ', not a statistically significant change' / ''."""
     if significant is None:
@@ -214,10 +224,9 @@ def domestic_abuse(row: dict | None, county: dict | None, area: str) -> list[Fin
         text += f", and {percent(row['alcohol_share'])} of it is alcohol-related"
     significant = None
     if county is not None and county is not row and county.get("domestic_abuse_share") is not None:
-        significant = bool(row["domestic_abuse_share_lower"] > county["domestic_abuse_share_upper"]
-                           or row["domestic_abuse_share_upper"] < county["domestic_abuse_share_lower"])
-        text += (f"; the county's share is {share(county['domestic_abuse_share'])}"
-                 + (", a significant difference" if significant else ", no significant difference"))
+        significant = parted((row["domestic_abuse_share_lower"], row["domestic_abuse_share_upper"]),
+                             (county["domestic_abuse_share_lower"], county["domestic_abuse_share_upper"]))
+        text += f"; the county's share is {share(county['domestic_abuse_share'])}" + gap(significant)
     return [Finding("domestic_abuse", text + f" ({row['financial_year']}, the force's crime records).", "domestic-abuse",
                     f"{row['financial_year']}, domestic abuse flag", significant, row["domestic_abuse_share"],
                     None, row["domestic_abuse_share"])]
@@ -318,9 +327,7 @@ def reoffending(rows: list[dict], area: str) -> list[Finding]:
     if national is None:
         text += "; no England and Wales figure for the same cohort is held, so none is set beside it"
     else:
-        gap = differs(national, latest)
-        text += (f"; England and Wales: {share(national['proportion_reoffending'])}"
-                 + (", a significant difference" if gap else ", no significant difference"))
+        text += f"; England and Wales: {share(national['proportion_reoffending'])}" + gap(differs(national, latest))
     return [Finding("reoffending", text + " (Ministry of Justice proven reoffending).", "reoffending-rate",
                     f"{cohort} against the cohort a year before, Ministry of Justice", significant, size, direction,
                     latest["proportion_reoffending"])]
@@ -338,9 +345,8 @@ def community_concerns(rows: list[dict], area: str, is_county: bool) -> list[Fin
             f"({interval(top['share_lower'], top['share_upper'])})")
     significant = None
     if not is_county and top.get("county_share_lower") is not None:
-        significant = bool(top["share_lower"] > top["county_share_upper"] or top["share_upper"] < top["county_share_lower"])
-        text += (f"; the county's share is {share(top['county_share'])}"
-                 + (", a significant difference" if significant else ", no significant difference"))
+        significant = parted((top["share_lower"], top["share_upper"]), (top["county_share_lower"], top["county_share_upper"]))
+        text += f"; the county's share is {share(top['county_share'])}" + gap(significant)
     return [Finding("community_concerns", text + ".", "community-issues",
                     f"responses {months}, the current version of each", significant, top["share"], None, top["share"])]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tasks.evidence import findings as rules
-from tasks.evidence.figures import FORCE_AREA, _level, fetch, scalar
+from tasks.evidence.figures import AREA, FORCE_AREA, _level, fetch, scalar
 
 SOURCE_PREFERENCE = ("force_extract", "ho_csp", "police_uk")  # the richest source first
 COMPARABLE_TOTALS = (
@@ -115,7 +115,6 @@ def people_findings(conn: sa.Connection, area: str | None, force: str, place: st
               "and (cast(:name as text) is null or a.area_name = :name)", level=level, name=name), place, area is None)
     found += rules.young_people(fetch(
         conn, "select wave, indicator, value, value_lower, value_upper, previous_wave_value, change, change_p_value, "
-              "change_significant from mart_young_persons_indicators where gender = 'All' and area_level = :level "
-              "and (cast(:name as text) is null or area_name = :name) "
+              f"change_significant from mart_young_persons_indicators where gender = 'All' and {AREA} "
               "and wave = (select max(wave) from mart_young_persons_indicators)", level=level, name=name), place)
     return found
